@@ -1,0 +1,128 @@
+import { z } from "zod";
+
+/** Workers hand an unset var as `undefined`, but `.dev.vars` and dashboards often leave `""`. */
+const blankToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
+
+const secret = () => z.preprocess(blankToUndefined, z.string().optional());
+
+const httpUrl = (fallback: string) =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .url({ protocol: /^https?$/, error: "expected an http(s) URL" })
+      .default(fallback)
+      .transform((value) => value.replace(/\/+$/, "")),
+  );
+
+const optionalHttpUrl = () =>
+  z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional());
+
+const positiveInt = (fallback: number, max: number) =>
+  z.preprocess(
+    blankToUndefined,
+    z.coerce
+      .number({ error: "expected a whole number" })
+      .int({ error: "expected a whole number" })
+      .min(1, { error: "expected a positive whole number" })
+      .max(max, { error: `expected at most ${max}` })
+      .default(fallback),
+  );
+
+/** Decimals stay strings: pricing turns them into exact integer ratios, never floats. */
+const positiveDecimal = (fallback: string) =>
+  z.preprocess(
+    (value) => (typeof value === "number" ? String(value) : blankToUndefined(value)),
+    z
+      .string()
+      .regex(/^\d{1,9}(\.\d{1,12})?$/, { error: "expected a positive decimal such as 1.8" })
+      .refine((value) => /[1-9]/.test(value), { error: "expected a value above zero" })
+      .default(fallback),
+  );
+
+export const EnvSchema = z
+  .object({
+    ADMIN_SECRET: secret(),
+    RAPIDAPI_SECRET: secret(),
+    UPSTASH_REDIS_REST_URL: optionalHttpUrl(),
+    UPSTASH_REDIS_REST_TOKEN: secret(),
+    OPENAI_API_KEY: secret(),
+    OPENAI_BASE_URL: httpUrl("https://api.openai.com/v1"),
+    ANTHROPIC_API_KEY: secret(),
+    ANTHROPIC_BASE_URL: httpUrl("https://api.anthropic.com"),
+    ANTHROPIC_VERSION: z.preprocess(
+      blankToUndefined,
+      z
+        .string()
+        .regex(/^\d{4}-\d{2}-\d{2}$/, { error: "expected a date such as 2023-06-01" })
+        .default("2023-06-01"),
+    ),
+    GOOGLE_API_KEY: secret(),
+    GOOGLE_BASE_URL: httpUrl("https://generativelanguage.googleapis.com"),
+    ELEVENLABS_API_KEY: secret(),
+    ELEVENLABS_BASE_URL: httpUrl("https://api.elevenlabs.io"),
+    STABILITY_API_KEY: secret(),
+    STABILITY_BASE_URL: httpUrl("https://api.stability.ai"),
+    STRIPE_SECRET_KEY: secret(),
+    STRIPE_WEBHOOK_SECRET: secret(),
+    STRIPE_BASE_URL: httpUrl("https://api.stripe.com"),
+    CHECKOUT_SUCCESS_URL: optionalHttpUrl(),
+    CHECKOUT_CANCEL_URL: optionalHttpUrl(),
+    MARGIN_MULTIPLIER: positiveDecimal("1.8"),
+    STRIPE_PRICE_USD_PER_CREDIT: positiveDecimal("0.01"),
+    UPSTREAM_TIMEOUT_MS: positiveInt(60_000, 600_000),
+    UPSTREAM_IDLE_TIMEOUT_MS: positiveInt(30_000, 600_000),
+    DEFAULT_MAX_OUTPUT_TOKENS: positiveInt(4096, 1_000_000),
+    MAX_BODY_BYTES: positiveInt(1_048_576, 100 * 1_048_576),
+    DEV_SEED_KEY: z.preprocess(
+      blankToUndefined,
+      z
+        .string()
+        .regex(/^[\x21-\x7e]{8,256}$/, { error: "expected 8 to 256 printable characters" })
+        .optional(),
+    ),
+  })
+  .superRefine((env, ctx) => {
+    const url = env.UPSTASH_REDIS_REST_URL !== undefined;
+    const token = env.UPSTASH_REDIS_REST_TOKEN !== undefined;
+    if (url !== token) {
+      ctx.addIssue({
+        code: "custom",
+        path: [url ? "UPSTASH_REDIS_REST_TOKEN" : "UPSTASH_REDIS_REST_URL"],
+        message: "set both UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN, or neither",
+      });
+    }
+  });
+
+export type Config = z.output<typeof EnvSchema>;
+export type EnvVarName = keyof z.input<typeof EnvSchema>;
+export const ENV_VAR_NAMES = Object.keys(EnvSchema.shape) as EnvVarName[];
+
+/** What the runtime hands the Worker: every variable as an optional string, plus bindings. */
+export type Bindings = Partial<Record<EnvVarName, string>> & {
+  ASSETS: Fetcher;
+};
+
+export type EnvResult = { ok: true; config: Config } | { ok: false; problems: string[] };
+
+/** Names the variables at fault and why; never echoes a value, since most of them are secrets. */
+export function parseEnv(bindings: Record<string, unknown>): EnvResult {
+  const result = EnvSchema.safeParse(bindings);
+  if (result.success) return { ok: true, config: result.data };
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join(".") || "environment";
+    return `${name}: ${issue.message}`;
+  });
+  return { ok: false, problems };
+}
+
+const parsed = new WeakMap<object, EnvResult>();
+
+/** Parses once per bindings object: the runtime reuses it for every request of an isolate. */
+export function loadEnv(bindings: object): EnvResult {
+  let result = parsed.get(bindings);
+  if (!result) {
+    result = parseEnv(bindings as Record<string, unknown>);
+    parsed.set(bindings, result);
+  }
+  return result;
+}

@@ -1,0 +1,98 @@
+import { Scalar } from "@scalar/hono-api-reference";
+import type { AppOpenAPI } from "./types.ts";
+
+export const API_TITLE = "AI API Broker";
+export const API_VERSION = "0.1.0";
+
+/** Paths that exist for operators and payment providers, not for API customers. */
+const PRIVATE_PREFIXES = ["/admin", "/webhooks"];
+const PRIVATE_SCHEMES = ["adminSecret"];
+
+export type Audience = "public" | "admin";
+
+type Document = ReturnType<AppOpenAPI["getOpenAPIDocument"]>;
+
+function registerSecuritySchemes(app: AppOpenAPI): void {
+  const registry = app.openAPIRegistry;
+  registry.registerComponent("securitySchemes", "bearerAuth", {
+    type: "http",
+    scheme: "bearer",
+    description: "Your API key: `Authorization: Bearer <key>`.",
+  });
+  registry.registerComponent("securitySchemes", "apiKeyHeader", {
+    type: "apiKey",
+    in: "header",
+    name: "X-API-Key",
+    description: "Your API key, for clients that cannot set Authorization.",
+  });
+  registry.registerComponent("securitySchemes", "rapidApiProxySecret", {
+    type: "apiKey",
+    in: "header",
+    name: "X-RapidAPI-Proxy-Secret",
+    description: "Added by the RapidAPI proxy, with X-RapidAPI-User and X-RapidAPI-Subscription.",
+  });
+  registry.registerComponent("securitySchemes", "adminSecret", {
+    type: "apiKey",
+    in: "header",
+    name: "X-Admin-Secret",
+    description: "The operator's ADMIN_SECRET.",
+  });
+}
+
+export function buildOpenAPIDocument(app: AppOpenAPI, audience: Audience): Document {
+  const doc = app.getOpenAPIDocument({
+    openapi: "3.0.3",
+    info: {
+      title: API_TITLE,
+      version: API_VERSION,
+      description:
+        "One API for chat, image, speech and music models from OpenAI, Anthropic, Google, ElevenLabs and Stability AI, metered in prepaid credits (1 credit = 1,000,000 micro-credits).",
+    },
+    security: [{ bearerAuth: [] }, { apiKeyHeader: [] }, { rapidApiProxySecret: [] }],
+    tags: [{ name: "System", description: "Liveness and API description" }],
+  });
+  if (audience === "admin") return doc;
+  const paths = Object.fromEntries(
+    Object.entries(doc.paths ?? {}).filter(([path]) => !PRIVATE_PREFIXES.some((p) => path.startsWith(p))),
+  );
+  const securitySchemes = Object.fromEntries(
+    Object.entries(doc.components?.securitySchemes ?? {}).filter(([name]) => !PRIVATE_SCHEMES.includes(name)),
+  );
+  return { ...doc, paths, components: { ...doc.components, securitySchemes } };
+}
+
+const cache = new WeakMap<AppOpenAPI, Map<Audience, Document>>();
+
+/** Generating the document walks every schema; do it once per app and audience. */
+export function openAPIDocument(app: AppOpenAPI, audience: Audience): Document {
+  let byAudience = cache.get(app);
+  if (!byAudience) {
+    byAudience = new Map();
+    cache.set(app, byAudience);
+  }
+  let doc = byAudience.get(audience);
+  if (!doc) {
+    doc = buildOpenAPIDocument(app, audience);
+    byAudience.set(audience, doc);
+  }
+  return doc;
+}
+
+/** The one place that serves the API description: `/openapi.json` and Scalar at `/docs`. */
+export function configureOpenAPI(app: AppOpenAPI): void {
+  registerSecuritySchemes(app);
+  app.get("/openapi.json", (c) => c.json(openAPIDocument(app, "public")));
+  app.get(
+    "/docs",
+    Scalar({
+      url: "/openapi.json",
+      pageTitle: `${API_TITLE} API reference`,
+      // The bundle comes from our own static assets, so the page renders with no CDN and no web fonts.
+      cdn: "/docs/scalar.js",
+      withDefaultFonts: false,
+      hideClientButton: true,
+      telemetry: false,
+    }),
+  );
+  app.get("/docs/scalar.js", (c) => c.env.ASSETS.fetch(c.req.raw));
+}
