@@ -9,6 +9,8 @@ export const TEST_BINDINGS = {
 
 export default defineConfig({
   test: {
+    // Request logs are JSON lines on stdout; show them only for failing tests.
+    silent: "passed-only",
     projects: [
       {
         plugins: [

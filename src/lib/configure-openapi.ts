@@ -92,6 +92,10 @@ export function configureOpenAPI(app: AppOpenAPI): void {
       withDefaultFonts: false,
       hideClientButton: true,
       telemetry: false,
+      // Hosted Scalar services (AI agent, MCP generator, dev toolbar) need the internet and a Scalar account.
+      showDeveloperTools: "never",
+      agent: { disabled: true },
+      mcp: { disabled: true },
     }),
   );
   app.get("/docs/scalar.js", (c) => c.env.ASSETS.fetch(c.req.raw));

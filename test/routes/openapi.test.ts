@@ -1,0 +1,104 @@
+import { exports } from "cloudflare:workers";
+import createClient from "openapi-fetch";
+import { describe, expect, it } from "vitest";
+import committed from "../../openapi/openapi.json";
+import type { paths } from "../../openapi/schema.d.ts";
+
+const base = "http://gateway.test";
+const get = (path: string) => exports.default.fetch(`${base}${path}`);
+
+type Operation = {
+  operationId?: string;
+  summary?: string;
+  tags?: string[];
+  security?: unknown[];
+  responses: Record<string, { content?: Record<string, { examples?: object; schema?: object }> }>;
+};
+
+describe("GET /openapi.json", () => {
+  it("serves OpenAPI 3.0.x, identical to the committed openapi/openapi.json", async () => {
+    const res = await get("/openapi.json");
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as typeof committed;
+    expect(doc.openapi).toMatch(/^3\.0\.\d+$/);
+    expect(doc).toEqual(committed);
+  });
+
+  it("documents every operation with id, summary, tags, examples and error responses", async () => {
+    const doc = (await (await get("/openapi.json")).json()) as { paths: Record<string, Record<string, Operation>> };
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ where: `${method.toUpperCase()} ${path}`, op })),
+    );
+    expect(operations.length).toBeGreaterThan(0);
+    const ids = new Set<string>();
+    for (const { where, op } of operations) {
+      expect(op.operationId, where).toMatch(/^[a-z][A-Za-z0-9]+$/);
+      expect(ids.has(op.operationId ?? ""), `${where} operationId is unique`).toBe(false);
+      ids.add(op.operationId ?? "");
+      expect(op.summary, where).toBeTruthy();
+      expect(op.tags?.length, where).toBeGreaterThan(0);
+      const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
+      expect(errors.length, `${where} error responses`).toBeGreaterThan(0);
+      for (const [status, response] of errors) {
+        const json = response.content?.["application/json"];
+        expect(json?.schema, `${where} ${status}`).toEqual({ $ref: "#/components/schemas/Error" });
+        expect(Object.keys(json?.examples ?? {}).length, `${where} ${status} examples`).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it("declares bearer, X-API-Key and RapidAPI proxy-secret security, and nothing admin-only", async () => {
+    const doc = (await (await get("/openapi.json")).json()) as {
+      paths: Record<string, unknown>;
+      components: { securitySchemes: Record<string, { type: string; scheme?: string; name?: string }> };
+    };
+    expect(doc.components.securitySchemes).toMatchObject({
+      bearerAuth: { type: "http", scheme: "bearer" },
+      apiKeyHeader: { type: "apiKey", name: "X-API-Key" },
+      rapidApiProxySecret: { type: "apiKey", name: "X-RapidAPI-Proxy-Secret" },
+    });
+    expect(doc.components.securitySchemes.adminSecret).toBeUndefined();
+    expect(Object.keys(doc.paths).filter((p) => p.startsWith("/admin") || p.startsWith("/webhooks"))).toEqual([]);
+    expect(JSON.stringify(doc)).not.toMatch(/"\$ref":"(?!#)/);
+  });
+});
+
+describe("GET /docs", () => {
+  it("serves the Scalar page, loading its script from our own assets", async () => {
+    const res = await get("/docs");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await res.text();
+    expect(html).toContain('<script src="/docs/scalar.js"');
+    expect(html).toContain('"url": "/openapi.json"');
+    expect(html).not.toMatch(/<script[^>]+src="https?:/);
+    expect(html).not.toContain("cdn.jsdelivr.net");
+  });
+
+  it("serves the bundle itself from Workers static assets", async () => {
+    const res = await get("/docs/scalar.js");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/javascript/);
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+    const body = await res.text();
+    expect(body.length).toBeGreaterThan(1_000_000);
+    expect(body).toContain("createApiReference");
+  });
+
+  it("redirects / to /docs", async () => {
+    const res = await exports.default.fetch(`${base}/`, { redirect: "manual" });
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/docs");
+  });
+});
+
+describe("generated client (openapi-typescript + openapi-fetch)", () => {
+  it("calls /health with types from openapi/schema.d.ts", async () => {
+    const client = createClient<paths>({ baseUrl: base, fetch: (request) => exports.default.fetch(request) });
+    const { data, error, response } = await client.GET("/health");
+    expect(error).toBeUndefined();
+    expect(response.status).toBe(200);
+    const status: "ok" | undefined = data?.status;
+    expect(status).toBe("ok");
+  });
+});
