@@ -1,11 +1,6 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-
-/** Bindings the route tests run with; secrets here are test-only values. */
-export const TEST_BINDINGS = {
-  ADMIN_SECRET: "test-admin-secret-0123456789",
-  RAPIDAPI_SECRET: "test-rapidapi-secret-0123456789",
-};
+import { TEST_BINDINGS } from "./test/helpers/bindings.ts";
 
 export default defineConfig({
   test: {

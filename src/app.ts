@@ -1,14 +1,23 @@
 import { configureOpenAPI } from "./lib/configure-openapi.ts";
 import { createApp } from "./lib/create-app.ts";
 import type { AppOpenAPI } from "./lib/types.ts";
+import { authenticate, requireAdmin } from "./middleware/auth.ts";
+import { adminRouter } from "./routes/admin/admin.index.ts";
+import { balanceRouter } from "./routes/balance/balance.index.ts";
 import { healthRouter } from "./routes/health/health.index.ts";
+import { keysRouter } from "./routes/keys/keys.index.ts";
 
 /** The whole gateway: middleware order lives in createApp, routers are mounted here. */
 export function buildApp(): AppOpenAPI {
   const app = createApp();
   configureOpenAPI(app);
   app.get("/", (c) => c.redirect("/docs", 302));
+  app.use("/v1/*", authenticate());
+  app.use("/admin/*", requireAdmin());
   app.route("/", healthRouter);
+  app.route("/", balanceRouter);
+  app.route("/", keysRouter);
+  app.route("/", adminRouter(app));
   return app;
 }
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { DurableObjectBindings } from "./stores/durable-object/store.ts";
 
 /** Workers hand an unset var as `undefined`, but `.dev.vars` and dashboards often leave `""`. */
 const blankToUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
@@ -98,9 +99,10 @@ export type EnvVarName = keyof z.input<typeof EnvSchema>;
 export const ENV_VAR_NAMES = Object.keys(EnvSchema.shape) as EnvVarName[];
 
 /** What the runtime hands the Worker: every variable as an optional string, plus bindings. */
-export type Bindings = Partial<Record<EnvVarName, string>> & {
-  ASSETS: Fetcher;
-};
+export type Bindings = Partial<Record<EnvVarName, string>> &
+  DurableObjectBindings & {
+    ASSETS: Fetcher;
+  };
 
 export type EnvResult = { ok: true; config: Config } | { ok: false; problems: string[] };
 

@@ -49,7 +49,12 @@ export function buildOpenAPIDocument(app: AppOpenAPI, audience: Audience): Docum
         "One API for chat, image, speech and music models from OpenAI, Anthropic, Google, ElevenLabs and Stability AI, metered in prepaid credits (1 credit = 1,000,000 micro-credits).",
     },
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }, { rapidApiProxySecret: [] }],
-    tags: [{ name: "System", description: "Liveness and API description" }],
+    tags: [
+      { name: "Account", description: "Balance and usage" },
+      { name: "Keys", description: "Create, rotate and revoke your API keys" },
+      { name: "System", description: "Liveness and API description" },
+      ...(audience === "admin" ? [{ name: "Admin", description: "Operator routes (X-Admin-Secret)" }] : []),
+    ],
   });
   if (audience === "admin") return doc;
   const paths = Object.fromEntries(

@@ -1,9 +1,28 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Bindings, Config } from "../env.ts";
+import type { AccountSource, Store } from "../stores/ports.ts";
+
+/** Who is calling, as established by the auth middleware. */
+export interface Caller {
+  account_id: string;
+  source: AccountSource;
+  /** RapidAPI subscription plan (X-RapidAPI-Subscription); null for key holders. */
+  plan: string | null;
+  /** The native key used; null for RapidAPI callers. */
+  key_id: string | null;
+}
+
+/** Clients built once per isolate by the init middleware; handlers never construct their own. */
+export interface Services {
+  store: Store;
+  now: () => number;
+}
 
 export interface AppVariables {
   requestId: string;
   config: Config;
+  services: Services;
+  caller: Caller;
 }
 
 /** Declared once: every router, middleware and handler is typed against it. */

@@ -1,10 +1,11 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { loadEnv } from "../env.ts";
+import { type Bindings, loadEnv } from "../env.ts";
 import { ApiError } from "../lib/errors.ts";
 import type { HonoEnv } from "../lib/types.ts";
+import { servicesFor } from "../services.ts";
 
-/** Validates the environment (once per isolate) and exposes it as `c.var.config`. */
+/** Validates the environment and builds the clients (once per isolate): `c.var.config`, `c.var.services`. */
 export function init(): MiddlewareHandler<HonoEnv> {
   return async (c, next) => {
     const env = loadEnv(c.env ?? {});
@@ -15,6 +16,7 @@ export function init(): MiddlewareHandler<HonoEnv> {
       );
     }
     c.set("config", env.config);
+    c.set("services", servicesFor(c.env as Bindings, env.config));
     await next();
   };
 }

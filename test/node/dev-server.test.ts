@@ -1,4 +1,7 @@
-import { existsSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type DevServer, startDevServer } from "./helpers/wrangler-dev.ts";
@@ -11,9 +14,19 @@ if (!haveChromium) {
 }
 
 let server: DevServer;
+let printed = "";
 
 beforeAll(async () => {
-  server = await startDevServer();
+  // What `npm run dev` does: the predev step writes and prints a key, then wrangler dev reads the file.
+  const envFile = join(mkdtempSync(join(tmpdir(), "dev-vars-")), ".dev.vars");
+  printed = execFileSync(
+    process.execPath,
+    [join(import.meta.dirname, "..", "..", "scripts", "dev-seed.mjs"), envFile],
+    {
+      encoding: "utf8",
+    },
+  );
+  server = await startDevServer({ envFile });
 }, 120_000);
 
 afterAll(async () => {
@@ -25,6 +38,14 @@ describe("npm run dev (wrangler dev on 127.0.0.1)", () => {
     const res = await fetch(`${server.url}/health`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ status: "ok" });
+  });
+
+  it("prints a development key that works, holding 10,000 credits", async () => {
+    const key = /(aib_[0-9A-Za-z]{32})/.exec(printed)?.[1] as string;
+    expect(key).toBeTruthy();
+    const res = await fetch(`${server.url}/v1/balance`, { headers: { authorization: `Bearer ${key}` } });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ credits: 10000, source: "key" });
   });
 
   it("answers /openapi.json", async () => {
@@ -53,7 +74,10 @@ describe("npm run dev (wrangler dev on 127.0.0.1)", () => {
         page.on("pageerror", (error) => errors.push(error.message));
         await page.goto(`${server.url}/docs`);
         // The operation summary only appears once Scalar has fetched /openapi.json and rendered it.
-        await page.getByText("Liveness check").first().waitFor({ timeout: 30_000 });
+        // Scalar renders the first tag's operations and the other tags' names once it has the document.
+        for (const text of ["Your credit balance", "Keys", "System"]) {
+          await page.getByText(text, { exact: true }).first().waitFor({ timeout: 30_000 });
+        }
         if (process.env.DOCS_SCREENSHOT) await page.screenshot({ path: process.env.DOCS_SCREENSHOT, fullPage: false });
         expect(errors).toEqual([]);
         expect(outside.filter((href) => /\.(js|css|json)(\?|$)/.test(href))).toEqual([]);

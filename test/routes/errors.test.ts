@@ -25,7 +25,7 @@ afterEach(() => vi.restoreAllMocks());
 
 describe("error envelope", () => {
   it("404 NOT_FOUND for an unknown route", async () => {
-    const res = await exports.default.fetch("http://gateway.test/v1/nothing-here");
+    const res = await exports.default.fetch("http://gateway.test/nothing-here");
     expect(res.status).toBe(404);
     const error = await envelope(res);
     expect(error).toMatchObject({ code: "NOT_FOUND", type: "not_found_error" });

@@ -23,7 +23,11 @@ async function freePort(): Promise<number> {
 }
 
 /** Runs the project's real `npm run dev` command (wrangler dev) on a free loopback port. */
-export async function startDevServer(vars: Record<string, string> = {}, timeoutMs = 90_000): Promise<DevServer> {
+export async function startDevServer(
+  options: { vars?: Record<string, string>; envFile?: string } = {},
+  timeoutMs = 90_000,
+): Promise<DevServer> {
+  const { vars = {}, envFile } = options;
   const port = await freePort();
   const state = mkdtempSync(join(tmpdir(), "broker-dev-"));
   const varArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
@@ -41,6 +45,7 @@ export async function startDevServer(vars: Record<string, string> = {}, timeoutM
       "--persist-to",
       state,
       "--show-interactive-dev-session=false",
+      ...(envFile ? ["--env-file", envFile] : []),
       ...varArgs,
     ],
     {

@@ -1,0 +1,14 @@
+import { openAPIDocument } from "../../lib/configure-openapi.ts";
+import { createRouter } from "../../lib/create-app.ts";
+import type { AppOpenAPI } from "../../lib/types.ts";
+import * as handlers from "./admin.handlers.ts";
+import * as routes from "./admin.routes.ts";
+
+/** Admin routes; `requireAdmin` guards `/admin/*` in app.ts. `app` is the whole gateway, for its full document. */
+export function adminRouter(app: AppOpenAPI) {
+  return createRouter()
+    .openapi(routes.addCredits, handlers.addCredits)
+    .openapi(routes.createAccount, handlers.createAccount)
+    .openapi(routes.createAccountKey, handlers.createAccountKey)
+    .get("/admin/openapi.json", (c) => c.json(openAPIDocument(app, "admin")));
+}

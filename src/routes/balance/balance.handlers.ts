@@ -1,0 +1,34 @@
+import { creditsNumber } from "../../lib/money.ts";
+import type { AppRouteHandler } from "../../lib/types.ts";
+import type { getBalance } from "./balance.routes.ts";
+
+export const balance: AppRouteHandler<typeof getBalance> = async (c) => {
+  const caller = c.var.caller;
+  const b = await c.var.services.store.ledger.balance(caller.account_id);
+  if (caller.source === "rapidapi") {
+    return c.json(
+      {
+        account_id: caller.account_id,
+        credits: null,
+        credits_micros: null,
+        held_micros: 0,
+        source: "rapidapi" as const,
+        plan: caller.plan,
+        unbilled_micros: b.unbilled_micros,
+      },
+      200,
+    );
+  }
+  const available = b.balance_micros - b.held_micros;
+  return c.json(
+    {
+      account_id: caller.account_id,
+      credits: creditsNumber(available),
+      credits_micros: available,
+      held_micros: b.held_micros,
+      source: "key" as const,
+      plan: null,
+    },
+    200,
+  );
+};

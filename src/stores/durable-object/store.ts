@@ -1,0 +1,56 @@
+import { ApiError } from "../../lib/errors.ts";
+import { log } from "../../lib/log.ts";
+import type { Accounts, CreditResult, KeyIndex, Ledger, Store } from "../ports.ts";
+import type { AccountObject } from "./account-object.ts";
+import type { KeyObject } from "./key-object.ts";
+
+export interface DurableObjectBindings {
+  ACCOUNTS: DurableObjectNamespace<AccountObject>;
+  KEYS: DurableObjectNamespace<KeyObject>;
+}
+
+/** A store call that fails to reach its object answers 503, never a free or half-done call. */
+async function reach<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    log("error", "store unavailable", {
+      store: "durable-object",
+      op: what,
+      error: error instanceof Error ? error.message : String(error),
+    });
+    throw new ApiError("STORE_UNAVAILABLE", "The credit store is unavailable; nothing was charged. Retry shortly.", {
+      cause: error,
+    });
+  }
+}
+
+export function createDurableObjectStore(env: DurableObjectBindings): Store {
+  const account = (id: string) => env.ACCOUNTS.get(env.ACCOUNTS.idFromName(id));
+  const key = (hash: string) => env.KEYS.get(env.KEYS.idFromName(`key:${hash}`));
+
+  const keys: KeyIndex = {
+    lookup: (hash, now) => reach("keys.lookup", () => key(hash).lookup(now)),
+    claim: (hash, candidate, now) => reach("keys.claim", () => key(hash).claim(candidate, now)),
+    revoke: (hash, now) => reach("keys.revoke", () => key(hash).revoke(now)),
+    lastUsed: (hash) => reach("keys.lastUsed", () => key(hash).lastUsed()),
+  };
+
+  const accounts: Accounts = {
+    create: (info, now) => reach("accounts.create", () => account(info.id).create(info, now)),
+    get: (id) => reach("accounts.get", () => account(id).info()),
+    addKey: (id, newKey, now) => reach("accounts.addKey", () => account(id).addKey(id, newKey, now)),
+    listKeys: (id) => reach("accounts.listKeys", () => account(id).listKeys(id)),
+    rotateKey: (id, keyId, next) => reach("accounts.rotateKey", () => account(id).rotateKey(id, keyId, next)),
+    revokeKey: (id, keyId, now) => reach("accounts.revokeKey", () => account(id).revokeKey(id, keyId, now)),
+  };
+
+  const ledger: Ledger = {
+    balance: (id) => reach("ledger.balance", () => account(id).balance(id)),
+    // RPC stubs widen unions; the object returns exactly a CreditResult.
+    credit: (id, request, now) =>
+      reach("ledger.credit", async () => (await account(id).credit(id, request, now)) as CreditResult),
+  };
+
+  return { kind: "durable-object", keys, accounts, ledger };
+}

@@ -1,0 +1,141 @@
+import { describe, expect, it } from "vitest";
+import { balanceOf, bearer, expectError, grant, gw, json, newAccount } from "../helpers/gateway.ts";
+import { securitySuite } from "../helpers/security.ts";
+
+type Key = {
+  id: string;
+  name: string;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+  key?: string;
+};
+
+async function listKeys(key: string): Promise<Key[]> {
+  const res = await gw("/v1/keys", { headers: bearer(key) });
+  expect(res.status).toBe(200);
+  const body = (await res.json()) as { object: string; data: Key[] };
+  expect(body.object).toBe("list");
+  return body.data;
+}
+
+describe("/v1/keys", () => {
+  it("creates a key that works at once and is shown once", async () => {
+    const { key: first } = await newAccount();
+    const res = await gw("/v1/keys", json({ name: "ci-runner" }, bearer(first)));
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as Key;
+    expect(created).toMatchObject({ name: "ci-runner", last_used_at: null, revoked_at: null });
+    expect(created.key).toMatch(/^aib_[0-9A-Za-z]{32}$/);
+    expect(created.prefix).toBe(created.key?.slice(0, 12));
+    expect(created.id).toMatch(/^key_[0-9a-f]{16}$/);
+    expect((await balanceOf(created.key as string)).account_id).toBe((await balanceOf(first)).account_id);
+
+    const listed = await listKeys(first);
+    expect(listed.map((k) => k.id)).toContain(created.id);
+    expect(JSON.stringify(listed)).not.toContain(created.key);
+  });
+
+  it("creates a key with a default name when no body is sent", async () => {
+    const { key } = await newAccount();
+    const res = await gw("/v1/keys", { method: "POST", headers: bearer(key) });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as Key).name).toBe("default");
+  });
+
+  it("rotates: same id, new secret works, old secret gets 401", async () => {
+    const { key: admin } = await newAccount();
+    const created = (await (await gw("/v1/keys", json({ name: "rotating" }, bearer(admin)))).json()) as Key;
+    const res = await gw(`/v1/keys/${created.id}/rotate`, { method: "POST", headers: bearer(admin) });
+    expect(res.status).toBe(200);
+    const rotated = (await res.json()) as Key;
+    expect(rotated.id).toBe(created.id);
+    expect(rotated.name).toBe("rotating");
+    expect(rotated.key).not.toBe(created.key);
+    expect(rotated.prefix).toBe(rotated.key?.slice(0, 12));
+    await expectError(await gw("/v1/balance", { headers: bearer(created.key as string) }), 401, "INVALID_API_KEY");
+    expect((await gw("/v1/balance", { headers: bearer(rotated.key as string) })).status).toBe(200);
+  });
+
+  it("a key can rotate itself and the caller must switch to the new secret", async () => {
+    const { key, key_id } = await newAccount();
+    const rotated = (await (
+      await gw(`/v1/keys/${key_id}/rotate`, { method: "POST", headers: bearer(key) })
+    ).json()) as Key;
+    await expectError(await gw("/v1/keys", { headers: bearer(key) }), 401, "INVALID_API_KEY");
+    expect((await listKeys(rotated.key as string)).find((k) => k.id === key_id)?.prefix).toBe(rotated.prefix);
+  });
+
+  it("revokes: the key gets 401 at once, the listing shows when, revoking twice is harmless", async () => {
+    const { key: admin } = await newAccount();
+    const victim = (await (await gw("/v1/keys", json({ name: "leaked" }, bearer(admin)))).json()) as Key;
+    expect((await gw("/v1/balance", { headers: bearer(victim.key as string) })).status).toBe(200);
+    const res = await gw(`/v1/keys/${victim.id}`, { method: "DELETE", headers: bearer(admin) });
+    expect(res.status).toBe(200);
+    const revoked = (await res.json()) as Key;
+    expect(revoked.revoked_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(revoked.key).toBeUndefined();
+    await expectError(await gw("/v1/balance", { headers: bearer(victim.key as string) }), 401, "INVALID_API_KEY");
+    const again = await gw(`/v1/keys/${victim.id}`, { method: "DELETE", headers: bearer(admin) });
+    expect(((await again.json()) as Key).revoked_at).toBe(revoked.revoked_at);
+    expect((await listKeys(admin)).find((k) => k.id === victim.id)?.revoked_at).toBe(revoked.revoked_at);
+  });
+
+  it("a revoked key cannot be rotated back to life", async () => {
+    const { key: admin } = await newAccount();
+    const victim = (await (await gw("/v1/keys", json({}, bearer(admin)))).json()) as Key;
+    await gw(`/v1/keys/${victim.id}`, { method: "DELETE", headers: bearer(admin) });
+    const res = await gw(`/v1/keys/${victim.id}/rotate`, { method: "POST", headers: bearer(admin) });
+    await expectError(res, 404, "NOT_FOUND");
+  });
+
+  it("records last use to the minute", async () => {
+    const { key, key_id } = await newAccount();
+    const before = Date.now();
+    await gw("/v1/balance", { headers: bearer(key) });
+    const used = (await listKeys(key)).find((k) => k.id === key_id)?.last_used_at;
+    expect(Date.parse(used as string)).toBeGreaterThanOrEqual(before - 1000);
+  });
+
+  it("404 for another account's key id, which stays untouched", async () => {
+    const owner = await newAccount();
+    const stranger = await newAccount();
+    await expectError(
+      await gw(`/v1/keys/${owner.key_id}`, { method: "DELETE", headers: bearer(stranger.key) }),
+      404,
+      "NOT_FOUND",
+    );
+    await expectError(
+      await gw(`/v1/keys/${owner.key_id}/rotate`, { method: "POST", headers: bearer(stranger.key) }),
+      404,
+      "NOT_FOUND",
+    );
+    expect((await gw("/v1/balance", { headers: bearer(owner.key) })).status).toBe(200);
+    expect((await listKeys(stranger.key)).map((k) => k.id)).not.toContain(owner.key_id);
+  });
+
+  it("400 naming `name` when it is too long", async () => {
+    const { key } = await newAccount();
+    const error = await expectError(
+      await gw("/v1/keys", json({ name: "n".repeat(65) }, bearer(key))),
+      400,
+      "INVALID_REQUEST",
+    );
+    expect(error.param).toBe("name");
+  });
+
+  it("keys of one account share its credits", async () => {
+    const { key, account_id } = await newAccount();
+    await grant({ accountId: account_id }, 5);
+    const second = (await (await gw("/v1/keys", json({}, bearer(key)))).json()) as Key;
+    expect((await balanceOf(second.key as string)).credits).toBe(5);
+  });
+});
+
+securitySuite("keys", "keyHolder", [
+  { method: "GET", path: "/v1/keys" },
+  { method: "POST", path: "/v1/keys", body: { name: "x" } },
+  { method: "POST", path: "/v1/keys/key_0000000000000000/rotate" },
+  { method: "DELETE", path: "/v1/keys/key_0000000000000000" },
+]);
