@@ -81,12 +81,22 @@ export type LedgerReason =
 export interface LedgerEntry {
   id: string;
   account_id: string;
-  /** Signed micro-credits. */
+  /** Signed micro-credits: the balance change. Zero for `uncollected`, which records a shortfall. */
   amount_micros: number;
   reason: LedgerReason;
   reference: string | null;
   created_at: number;
   balance_after_micros: number;
+  /** Usage entries: what the call was and what it cost upstream. */
+  request_id?: string | null;
+  provider?: string | null;
+  model?: string | null;
+  usage?: Record<string, number> | null;
+  cost_usd?: string | null;
+  /** `uncollected` entries: what the call cost beyond what the balance could pay. */
+  uncollected_micros?: number | null;
+  /** Position in the account's ledger (cursor for paging). */
+  seq: number;
 }
 
 export interface Balance {
@@ -113,9 +123,54 @@ export type CreditResult =
   | { status: "applied" | "replayed"; entry: LedgerEntry; balance: Balance }
   | { status: "account_not_found" };
 
+export type ReserveResult =
+  | { status: "reserved"; balance: Balance }
+  | { status: "insufficient"; available_micros: number; balance: Balance };
+
+export interface UsageCharge {
+  /** What the call cost at list price x margin, in µcr. */
+  amount_micros: number;
+  request_id: string;
+  provider: string;
+  model: string;
+  usage: Record<string, number>;
+  cost_usd: string;
+}
+
+export type SettleResult = {
+  status: "settled" | "replayed";
+  charged_micros: number;
+  uncollected_micros: number;
+  entry: LedgerEntry;
+  balance: Balance;
+};
+
+export interface DailyUsage {
+  /** UTC day, YYYY-MM-DD. */
+  date: string;
+  charged_micros: number;
+  requests: number;
+}
+
 export interface Ledger {
-  balance(accountId: string): Promise<Balance>;
+  balance(accountId: string, now: number): Promise<Balance>;
   credit(accountId: string, request: CreditRequest, now: number): Promise<CreditResult>;
+  /**
+   * Holds `amount` against the balance until `now + ttlMs`, if the balance minus unexpired
+   * holds covers it. Idempotent by hold id.
+   */
+  reserve(accountId: string, holdId: string, amountMicros: number, ttlMs: number, now: number): Promise<ReserveResult>;
+  /**
+   * Charges the actual cost and drops the hold, in one step. Charges at most what the balance
+   * minus other holds allows and records the rest as `uncollected`. Idempotent by hold id.
+   */
+  settle(accountId: string, holdId: string, charge: UsageCharge, now: number): Promise<SettleResult>;
+  /** Drops a hold without charging. Idempotent; false when there was no such hold. */
+  release(accountId: string, holdId: string, now: number): Promise<boolean>;
+  /** Newest first; `before` is a seq from an earlier page. */
+  entries(accountId: string, options: { before?: number; limit: number }): Promise<LedgerEntry[]>;
+  /** Usage totals per UTC day since `since`, newest first. */
+  daily(accountId: string, since: number): Promise<DailyUsage[]>;
 }
 
 export interface Store {

@@ -6,22 +6,40 @@ import type {
   Balance,
   CreditRequest,
   CreditResult,
+  DailyUsage,
   KeyRecord,
   LedgerEntry,
   LedgerReason,
   NewKey,
+  ReserveResult,
+  SettleResult,
+  UsageCharge,
 } from "../ports.ts";
 
 type AccountRow = { id: string; source: AccountSource; plan: string | null; created_at: number };
 type EntryRow = {
+  seq: number;
   id: string;
   amount: number;
   reason: LedgerReason;
   reference: string | null;
   created_at: number;
   balance_after: number;
+  request_id: string | null;
+  provider: string | null;
+  model: string | null;
+  usage: string | null;
+  cost_usd: string | null;
+  uncollected: number | null;
 };
 type KeyRow = Omit<KeyRecord, "account_id">;
+type NewEntry = Omit<EntryRow, "seq" | "id" | "created_at" | "balance_after" | "usage"> & {
+  usage: Record<string, number> | null;
+  idempotency_key: string;
+};
+
+const ENTRY_COLUMNS =
+  "seq, id, amount, reason, reference, created_at, balance_after, request_id, provider, model, usage, cost_usd, uncollected";
 
 const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS account (
@@ -41,7 +59,19 @@ const SCHEMA = [
     reference TEXT,
     idempotency_key TEXT NOT NULL UNIQUE,
     created_at INTEGER NOT NULL,
-    balance_after INTEGER NOT NULL
+    balance_after INTEGER NOT NULL,
+    request_id TEXT,
+    provider TEXT,
+    model TEXT,
+    usage TEXT,
+    cost_usd TEXT,
+    uncollected INTEGER
+  )`,
+  "CREATE INDEX IF NOT EXISTS ledger_reason_time ON ledger (reason, created_at)",
+  `CREATE TABLE IF NOT EXISTS holds (
+    id TEXT PRIMARY KEY,
+    amount INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS keys (
     id TEXT PRIMARY KEY,
@@ -54,9 +84,9 @@ const SCHEMA = [
 ];
 
 /**
- * One object per account: it serialises that account's money. Every balance change
- * and its ledger entry (with the idempotency key that guards it) commit in one
- * SQLite transaction.
+ * One object per account: it serialises that account's money. Every balance change and
+ * its ledger entry (with the idempotency key that guards it) commit in one SQLite
+ * transaction; holds count only while unexpired.
  */
 export class AccountObject extends DurableObject {
   private readonly sql: SqlStorage;
@@ -69,10 +99,12 @@ export class AccountObject extends DurableObject {
     for (const statement of SCHEMA) this.sql.exec(statement);
   }
 
+  private one<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): T | null {
+    return this.sql.exec<T>(query, ...bindings).toArray()[0] ?? null;
+  }
+
   private account(): AccountRow | null {
-    return (
-      this.sql.exec<AccountRow>("SELECT id, source, plan, created_at FROM account WHERE one = 1").toArray()[0] ?? null
-    );
+    return this.one<AccountRow>("SELECT id, source, plan, created_at FROM account WHERE one = 1");
   }
 
   private ensure(id: string, source: AccountSource, plan: string | null, now: number): AccountRow {
@@ -88,6 +120,57 @@ export class AccountObject extends DurableObject {
     return { id, source, plan, created_at: now };
   }
 
+  private balanceMicros(): number {
+    return this.one<{ balance: number }>("SELECT balance FROM account WHERE one = 1")?.balance ?? 0;
+  }
+
+  private heldMicros(now: number, except: string | null = null): number {
+    return (
+      this.one<{ held: number }>(
+        "SELECT COALESCE(SUM(amount), 0) AS held FROM holds WHERE expires_at > ? AND id IS NOT ?",
+        now,
+        except,
+      )?.held ?? 0
+    );
+  }
+
+  private replay(idempotencyKey: string): EntryRow | null {
+    return this.one<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM ledger WHERE idempotency_key = ?`, idempotencyKey);
+  }
+
+  /** Moves the balance and writes its entry: callers run it inside a transaction. */
+  private write(accountId: string, entry: NewEntry, now: number): LedgerEntry {
+    const [{ balance }] = this.sql
+      .exec<{ balance: number }>(
+        "UPDATE account SET balance = balance + ? WHERE one = 1 RETURNING balance",
+        entry.amount,
+      )
+      .toArray() as [{ balance: number }];
+    const id = `le_${randomHex(12)}`;
+    const usage = entry.usage === null ? null : JSON.stringify(entry.usage);
+    const [row] = this.sql
+      .exec<EntryRow>(
+        `INSERT INTO ledger (id, amount, reason, reference, idempotency_key, created_at, balance_after,
+           request_id, provider, model, usage, cost_usd, uncollected)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${ENTRY_COLUMNS}`,
+        id,
+        entry.amount,
+        entry.reason,
+        entry.reference,
+        entry.idempotency_key,
+        now,
+        balance,
+        entry.request_id,
+        entry.provider,
+        entry.model,
+        usage,
+        entry.cost_usd,
+        entry.uncollected,
+      )
+      .toArray() as [EntryRow];
+    return toEntry(accountId, row);
+  }
+
   create(account: Omit<AccountInfo, "created_at">, now: number): AccountInfo {
     return this.ensure(account.id, account.source, account.plan, now);
   }
@@ -96,60 +179,137 @@ export class AccountObject extends DurableObject {
     return this.account();
   }
 
-  balance(accountId: string): Balance {
-    const row = this.sql
-      .exec<{ balance: number; unbilled: number }>("SELECT balance, unbilled FROM account WHERE one = 1")
-      .toArray()[0];
+  balance(accountId: string, now: number): Balance {
+    const row = this.one<{ balance: number; unbilled: number }>("SELECT balance, unbilled FROM account WHERE one = 1");
     return {
       account_id: accountId,
       balance_micros: row?.balance ?? 0,
-      held_micros: 0,
+      held_micros: this.heldMicros(now),
       unbilled_micros: row?.unbilled ?? 0,
     };
   }
 
   credit(accountId: string, request: CreditRequest, now: number): CreditResult {
     return this.storage.transactionSync((): CreditResult => {
-      const replay = this.sql
-        .exec<EntryRow>(
-          "SELECT id, amount, reason, reference, created_at, balance_after FROM ledger WHERE idempotency_key = ?",
-          request.idempotency_key,
-        )
-        .toArray()[0];
-      if (replay) {
-        return { status: "replayed", entry: toEntry(accountId, replay), balance: this.balance(accountId) };
-      }
+      const replay = this.replay(request.idempotency_key);
+      if (replay)
+        return { status: "replayed", entry: toEntry(accountId, replay), balance: this.balance(accountId, now) };
       if (!this.account()) {
         if (!request.create_account) return { status: "account_not_found" };
         this.ensure(accountId, "key", null, now);
       }
-      const [{ balance }] = this.sql
-        .exec<{ balance: number }>(
-          "UPDATE account SET balance = balance + ? WHERE one = 1 RETURNING balance",
-          request.amount_micros,
-        )
-        .toArray() as [{ balance: number }];
-      const row: EntryRow = {
-        id: `le_${randomHex(12)}`,
-        amount: request.amount_micros,
-        reason: request.reason,
-        reference: request.reference,
-        created_at: now,
-        balance_after: balance,
-      };
-      this.sql.exec(
-        `INSERT INTO ledger (id, amount, reason, reference, idempotency_key, created_at, balance_after)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        row.id,
-        row.amount,
-        row.reason,
-        row.reference,
-        request.idempotency_key,
-        row.created_at,
-        row.balance_after,
+      const entry = this.write(
+        accountId,
+        {
+          amount: request.amount_micros,
+          reason: request.reason,
+          reference: request.reference,
+          idempotency_key: request.idempotency_key,
+          request_id: null,
+          provider: null,
+          model: null,
+          usage: null,
+          cost_usd: null,
+          uncollected: null,
+        },
+        now,
       );
-      return { status: "applied", entry: toEntry(accountId, row), balance: this.balance(accountId) };
+      return { status: "applied", entry, balance: this.balance(accountId, now) };
     });
+  }
+
+  reserve(accountId: string, holdId: string, amount: number, ttlMs: number, now: number): ReserveResult {
+    return this.storage.transactionSync((): ReserveResult => {
+      this.sql.exec("DELETE FROM holds WHERE expires_at <= ?", now);
+      const existing = this.one<{ id: string }>("SELECT id FROM holds WHERE id = ?", holdId);
+      if (!existing) {
+        const available = this.balanceMicros() - this.heldMicros(now);
+        if (amount > available) {
+          return { status: "insufficient", available_micros: available, balance: this.balance(accountId, now) };
+        }
+        this.sql.exec("INSERT INTO holds (id, amount, expires_at) VALUES (?, ?, ?)", holdId, amount, now + ttlMs);
+      }
+      return { status: "reserved", balance: this.balance(accountId, now) };
+    });
+  }
+
+  settle(accountId: string, holdId: string, charge: UsageCharge, now: number): SettleResult {
+    return this.storage.transactionSync((): SettleResult => {
+      const settleKey = `settle:${holdId}`;
+      const replay = this.replay(settleKey);
+      if (replay) {
+        const shortfall = this.replay(`uncollected:${holdId}`);
+        return {
+          status: "replayed",
+          charged_micros: -replay.amount,
+          uncollected_micros: shortfall?.uncollected ?? 0,
+          entry: toEntry(accountId, replay),
+          balance: this.balance(accountId, now),
+        };
+      }
+      this.ensure(accountId, "key", null, now);
+      // An unexpired hold has kept its amount aside; an expired one has not, so the charge
+      // takes only what other holds leave, and the rest is recorded as uncollected.
+      const payable = Math.max(0, this.balanceMicros() - this.heldMicros(now, holdId));
+      this.sql.exec("DELETE FROM holds WHERE id = ?", holdId);
+      const charged = Math.min(charge.amount_micros, payable);
+      const uncollected = charge.amount_micros - charged;
+      const details = {
+        reference: `hold:${holdId}`,
+        request_id: charge.request_id,
+        provider: charge.provider,
+        model: charge.model,
+        usage: charge.usage,
+        cost_usd: charge.cost_usd,
+      };
+      const entry = this.write(
+        accountId,
+        { ...details, amount: -charged, reason: "usage", idempotency_key: settleKey, uncollected: null },
+        now,
+      );
+      if (uncollected > 0) {
+        this.write(
+          accountId,
+          { ...details, amount: 0, reason: "uncollected", idempotency_key: `uncollected:${holdId}`, uncollected },
+          now,
+        );
+      }
+      return {
+        status: "settled",
+        charged_micros: charged,
+        uncollected_micros: uncollected,
+        entry,
+        balance: this.balance(accountId, now),
+      };
+    });
+  }
+
+  release(holdId: string): boolean {
+    return this.sql.exec("DELETE FROM holds WHERE id = ?", holdId).rowsWritten > 0;
+  }
+
+  entries(accountId: string, before: number | null, limit: number): LedgerEntry[] {
+    return this.sql
+      .exec<EntryRow>(
+        `SELECT ${ENTRY_COLUMNS} FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
+        before ?? Number.MAX_SAFE_INTEGER,
+        limit,
+      )
+      .toArray()
+      .map((row) => toEntry(accountId, row));
+  }
+
+  daily(since: number): DailyUsage[] {
+    return this.sql
+      .exec<{ date: string; charged: number; requests: number }>(
+        `SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS date,
+                -SUM(amount) AS charged, COUNT(*) AS requests
+         FROM ledger WHERE reason = 'usage' AND created_at >= ?
+         GROUP BY date ORDER BY date DESC`,
+        since,
+      )
+      .toArray()
+      .map((row) => ({ date: row.date, charged_micros: row.charged, requests: row.requests }));
   }
 
   addKey(accountId: string, key: NewKey, now: number): KeyRecord {
@@ -168,9 +328,7 @@ export class AccountObject extends DurableObject {
   }
 
   private key(accountId: string, keyId: string): KeyRecord | null {
-    const row = this.sql
-      .exec<KeyRow>("SELECT id, name, prefix, hash, created_at, revoked_at FROM keys WHERE id = ?", keyId)
-      .toArray()[0];
+    const row = this.one<KeyRow>("SELECT id, name, prefix, hash, created_at, revoked_at FROM keys WHERE id = ?", keyId);
     return row ? { ...row, account_id: accountId } : null;
   }
 
@@ -209,5 +367,12 @@ function toEntry(accountId: string, row: EntryRow): LedgerEntry {
     reference: row.reference,
     created_at: row.created_at,
     balance_after_micros: row.balance_after,
+    request_id: row.request_id,
+    provider: row.provider,
+    model: row.model,
+    usage: row.usage === null ? null : (JSON.parse(row.usage) as Record<string, number>),
+    cost_usd: row.cost_usd,
+    uncollected_micros: row.uncollected,
+    seq: row.seq,
   };
 }

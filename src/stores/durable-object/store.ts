@@ -1,6 +1,6 @@
 import { ApiError } from "../../lib/errors.ts";
 import { log } from "../../lib/log.ts";
-import type { Accounts, CreditResult, KeyIndex, Ledger, Store } from "../ports.ts";
+import type { Accounts, CreditResult, KeyIndex, Ledger, ReserveResult, Store } from "../ports.ts";
 import type { AccountObject } from "./account-object.ts";
 import type { KeyObject } from "./key-object.ts";
 
@@ -46,10 +46,16 @@ export function createDurableObjectStore(env: DurableObjectBindings): Store {
   };
 
   const ledger: Ledger = {
-    balance: (id) => reach("ledger.balance", () => account(id).balance(id)),
+    balance: (id, now) => reach("ledger.balance", () => account(id).balance(id, now)),
     // RPC stubs widen unions; the object returns exactly a CreditResult.
     credit: (id, request, now) =>
       reach("ledger.credit", async () => (await account(id).credit(id, request, now)) as CreditResult),
+    reserve: (id, holdId, amount, ttlMs, now) =>
+      reach("ledger.reserve", async () => (await account(id).reserve(id, holdId, amount, ttlMs, now)) as ReserveResult),
+    settle: (id, holdId, charge, now) => reach("ledger.settle", () => account(id).settle(id, holdId, charge, now)),
+    release: (id, holdId) => reach("ledger.release", () => account(id).release(holdId)),
+    entries: (id, { before, limit }) => reach("ledger.entries", () => account(id).entries(id, before ?? null, limit)),
+    daily: (id, since) => reach("ledger.daily", () => account(id).daily(since)),
   };
 
   return { kind: "durable-object", keys, accounts, ledger };
