@@ -38,6 +38,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your ledger and daily usage
+         * @description Every balance change, newest first, with cursor pagination, and daily usage totals.
+         */
+        get: operations["getUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the models and their prices
+         * @description OpenAI list shape, so `client.models.list()` works. Models past their shutdown date are left out.
+         */
+        get: operations["listModels"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/models/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One model and its prices
+         * @description 404 MODEL_NOT_FOUND for an unknown model; 410 MODEL_RETIRED, naming the replacement, after shutdown.
+         */
+        get: operations["getModel"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/keys": {
         parameters: {
             query?: never;
@@ -162,6 +222,105 @@ export interface components {
             plan: string | null;
             /** @description RapidAPI only: cost not yet billed through X-RapidAPI-Billing */
             unbilled_micros?: number;
+        };
+        Usage: {
+            /** @enum {string} */
+            object: "list";
+            data: components["schemas"]["LedgerEntry"][];
+            /** @description Pass as `cursor` for the next (older) page */
+            next_cursor: string | null;
+            /** @description Usage charges per UTC day over the last `days` days, newest first */
+            daily: {
+                /** @example 2026-11-24 */
+                date: string;
+                charged_micros: number;
+                requests: number;
+            }[];
+        };
+        LedgerEntry: {
+            /** @example le_5e0c2a9b1f3d4c6e8a7b9d0f */
+            id: string;
+            /**
+             * @description Balance change in micro-credits (negative for charges)
+             * @example -360000
+             */
+            amount_micros: number;
+            /**
+             * @description The same in credits
+             * @example -0.36
+             */
+            credits: number;
+            /** @enum {string} */
+            reason: "usage" | "purchase" | "admin_grant" | "plan_allowance" | "clawback" | "reversal" | "uncollected";
+            reference: string | null;
+            /** Format: date-time */
+            created_at: string;
+            balance_after_micros: number;
+            /** @description Usage entries: the x-request-id of the call */
+            request_id: string | null;
+            /** @example openai */
+            provider: string | null;
+            /** @example gpt-4o-mini */
+            model: string | null;
+            /**
+             * @description What the call consumed
+             * @example {
+             *       "input": 16,
+             *       "output": 300
+             *     }
+             */
+            usage: {
+                [key: string]: number;
+            } | null;
+            /** @description `uncollected` entries: cost the balance could not cover */
+            uncollected_micros: number | null;
+        };
+        Model: {
+            /** @example openai/gpt-4o-mini */
+            id: string;
+            /** @enum {string} */
+            object: "model";
+            /**
+             * @description Unix seconds
+             * @example 1721260800
+             */
+            created: number;
+            /** @example openai */
+            owned_by: string;
+            /** @enum {string} */
+            kind: "chat" | "image" | "speech" | "music";
+            context_window: number | null;
+            max_output_tokens: number | null;
+            /**
+             * @description Prices in credits (margin included), keyed `<usage>_per_<unit>`: tokens per 1M, characters per 1K, images, clips or seconds each
+             * @example {
+             *       "input_per_1m_tokens": 27,
+             *       "cached_input_per_1m_tokens": 13.5,
+             *       "output_per_1m_tokens": 108
+             *     }
+             */
+            pricing: {
+                [key: string]: number;
+            };
+            /** @description Prices for the whole request once its input exceeds the threshold */
+            long_prompt_pricing: {
+                above_input_tokens: number;
+                /**
+                 * @description Prices in credits (margin included), keyed `<usage>_per_<unit>`: tokens per 1M, characters per 1K, images, clips or seconds each
+                 * @example {
+                 *       "input_per_1m_tokens": 27,
+                 *       "cached_input_per_1m_tokens": 13.5,
+                 *       "output_per_1m_tokens": 108
+                 *     }
+                 */
+                pricing: {
+                    [key: string]: number;
+                };
+            }[];
+            /** @description The provider's announced shutdown, YYYY-MM-DD */
+            shutdown_date: string | null;
+            /** @example openai/gpt-5.4-mini */
+            replacement: string | null;
         };
         ApiKey: {
             /** @example key_3f9a1c2b7d4e8f60 */
@@ -293,6 +452,185 @@ export interface operations {
             };
             /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable: STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getUsage: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your ledger */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Usage"];
+                };
+            };
+            /** @description Invalid request: INVALID_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable: STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listModels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The models */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        object: "list";
+                        data: components["schemas"]["Model"][];
+                    };
+                };
+            };
+            /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable: STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getModel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description URL-encoded `provider/model` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The model */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Model"];
+                };
+            };
+            /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found: MODEL_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Gone: MODEL_RETIRED */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -6,6 +6,8 @@ import { adminRouter } from "./routes/admin/admin.index.ts";
 import { balanceRouter } from "./routes/balance/balance.index.ts";
 import { healthRouter } from "./routes/health/health.index.ts";
 import { keysRouter } from "./routes/keys/keys.index.ts";
+import { modelsRouter } from "./routes/models/models.index.ts";
+import { usageRouter } from "./routes/usage/usage.index.ts";
 
 /** The whole gateway: middleware order lives in createApp, routers are mounted here. */
 export function buildApp(): AppOpenAPI {
@@ -16,6 +18,8 @@ export function buildApp(): AppOpenAPI {
   app.use("/admin/*", requireAdmin());
   app.route("/", healthRouter);
   app.route("/", balanceRouter);
+  app.route("/", usageRouter);
+  app.route("/", modelsRouter);
   app.route("/", keysRouter);
   app.route("/", adminRouter(app));
   return app;

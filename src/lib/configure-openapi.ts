@@ -52,6 +52,7 @@ export function buildOpenAPIDocument(app: AppOpenAPI, audience: Audience): Docum
     tags: [
       { name: "Account", description: "Balance and usage" },
       { name: "Keys", description: "Create, rotate and revoke your API keys" },
+      { name: "Models", description: "The models you can call, with their prices in credits" },
       { name: "System", description: "Liveness and API description" },
       ...(audience === "admin" ? [{ name: "Admin", description: "Operator routes (X-Admin-Secret)" }] : []),
     ],

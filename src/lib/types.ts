@@ -1,5 +1,6 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Bindings, Config } from "../env.ts";
+import type { PricingConfig } from "../metering/pricing.ts";
 import type { AccountSource, Store } from "../stores/ports.ts";
 
 /** Who is calling, as established by the auth middleware. */
@@ -16,6 +17,8 @@ export interface Caller {
 export interface Services {
   store: Store;
   now: () => number;
+  /** MARGIN_MULTIPLIER and STRIPE_PRICE_USD_PER_CREDIT as exact ratios. */
+  pricing: PricingConfig;
 }
 
 export interface AppVariables {

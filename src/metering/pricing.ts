@@ -1,4 +1,4 @@
-import { type CatalogEntry, type PriceTable, priceUnit, type UsageKind } from "./catalog-types.ts";
+import { type CatalogEntry, type PriceTable, type PriceTier, priceUnit, type UsageKind } from "./catalog-types.ts";
 
 /**
  * Exact money maths. Prices are decimal strings parsed into integer pico-USD; a cost is an
@@ -91,21 +91,23 @@ export function formatUsd(atto: bigint): string {
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** The entry's prices and long-prompt tiers on the UTC day of `now` (the latest dated period applies). */
+export function pricesInForce(entry: CatalogEntry, now: number): { prices: PriceTable; tiers: PriceTier[] } {
+  const today = utcDay(now);
+  let current = { prices: entry.prices, tiers: entry.tiers ?? [] };
+  for (const period of entry.schedule ?? []) {
+    if (DAY.test(period.from) && period.from <= today) current = { prices: period.prices, tiers: period.tiers ?? [] };
+  }
+  return current;
+}
+
 /**
- * The prices in force for a call at `now` whose input (all input token kinds together) is
- * `inputTokens`: the latest dated period, then the highest long-prompt tier it crosses.
+ * The prices for a call at `now` whose input (all input token kinds together) is
+ * `inputTokens`: those in force, or the highest long-prompt tier the input crosses.
  */
 export function effectivePrices(entry: CatalogEntry, now: number, inputTokens = 0): PriceTable {
-  const today = utcDay(now);
-  let prices = entry.prices;
-  let tiers = entry.tiers ?? [];
-  for (const period of entry.schedule ?? []) {
-    if (DAY.test(period.from) && period.from <= today) {
-      prices = period.prices;
-      tiers = period.tiers ?? [];
-    }
-  }
-  let chosen: { above_input_tokens: number; prices: PriceTable } | undefined;
+  const { prices, tiers } = pricesInForce(entry, now);
+  let chosen: PriceTier | undefined;
   for (const tier of tiers) {
     if (inputTokens > tier.above_input_tokens && (!chosen || tier.above_input_tokens > chosen.above_input_tokens)) {
       chosen = tier;

@@ -1,0 +1,169 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../../src/lib/errors.ts";
+import {
+  boundMicros,
+  chatBound,
+  inputTokenBound,
+  MIN_OUTPUT_TOKENS,
+  PER_MESSAGE_TOKENS,
+  PER_REQUEST_TOKENS,
+  TOOLS_OVERHEAD_TOKENS,
+} from "../../src/metering/bounds.ts";
+import { CATALOG } from "../../src/metering/catalog.ts";
+import {
+  attoUsdToMicros,
+  costAttoUsd,
+  effectivePrices,
+  pricingConfig,
+  type UsageRecord,
+} from "../../src/metering/pricing.ts";
+
+const pricing = pricingConfig({ MARGIN_MULTIPLIER: "1.8", STRIPE_PRICE_USD_PER_CREDIT: "0.01" });
+const CHAT = CATALOG.filter((entry) => entry.kind === "chat" && entry.prices.input !== undefined);
+const NOW = Date.parse("2026-11-24T12:00:00Z");
+const mini = CHAT.find((entry) => entry.provider === "openai" && entry.id === "gpt-4o-mini");
+if (!mini) throw new Error("gpt-4o-mini missing from the catalog");
+
+const costOf = (entry: (typeof CHAT)[number], usage: UsageRecord, now: number) =>
+  attoUsdToMicros(
+    costAttoUsd(
+      effectivePrices(
+        entry,
+        now,
+        (usage.input ?? 0) + (usage.cached_input ?? 0) + (usage.cache_write ?? 0) + (usage.cache_write_1h ?? 0),
+      ),
+      usage,
+    ),
+    pricing,
+  );
+
+describe("input token bound", () => {
+  it("counts UTF-8 bytes plus per-message, per-request and tool overheads", () => {
+    expect(inputTokenBound({ texts: ["héllo", "日本"], messages: 2, hasTools: false })).toBe(
+      6 + 6 + 2 * PER_MESSAGE_TOKENS + PER_REQUEST_TOKENS,
+    );
+    expect(inputTokenBound({ texts: [], messages: 1, hasTools: true })).toBe(
+      PER_MESSAGE_TOKENS + PER_REQUEST_TOKENS + TOOLS_OVERHEAD_TOKENS,
+    );
+  });
+});
+
+describe("chat bound", () => {
+  const request = { texts: ["Say hi"], messages: 1, hasTools: false };
+
+  it("holds the client's own max_tokens, or 402 when unaffordable", () => {
+    const bound = chatBound(
+      mini,
+      { ...request, requestedMaxOutput: 100 },
+      {
+        now: NOW,
+        pricing,
+        defaultMaxOutput: 4096,
+        available: 10_000_000,
+      },
+    );
+    expect(bound).toMatchObject({ input_tokens: 6 + PER_MESSAGE_TOKENS + PER_REQUEST_TOKENS, output_tokens: 100 });
+    expect(bound.max_output_to_send).toBeUndefined();
+    expect(() =>
+      chatBound(
+        mini,
+        { ...request, requestedMaxOutput: 100 },
+        { now: NOW, pricing, defaultMaxOutput: 4096, available: bound.micros - 1 },
+      ),
+    ).toThrow(ApiError);
+  });
+
+  it("says the balance and the amount needed in the 402", () => {
+    try {
+      chatBound(
+        mini,
+        { ...request, requestedMaxOutput: 1000 },
+        { now: NOW, pricing, defaultMaxOutput: 4096, available: 5 },
+      );
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: "INSUFFICIENT_CREDITS" });
+      expect((error as Error).message).toMatch(/needs up to [\d.]+ credits held; your balance is 0.000005 credits/);
+    }
+  });
+
+  it("without max_tokens holds DEFAULT_MAX_OUTPUT_TOKENS and sends it upstream", () => {
+    const bound = chatBound(mini, request, { now: NOW, pricing, defaultMaxOutput: 4096, available: 10_000_000_000 });
+    expect(bound).toMatchObject({ output_tokens: 4096, max_output_to_send: 4096 });
+  });
+
+  it("lowers the default output to what the balance affords, down to 16 tokens", () => {
+    const affordable = boundMicros(mini, NOW, inputTokenBound(request), 500, pricing);
+    const bound = chatBound(mini, request, { now: NOW, pricing, defaultMaxOutput: 4096, available: affordable });
+    expect(bound.output_tokens).toBeGreaterThanOrEqual(500);
+    expect(bound.micros).toBeLessThanOrEqual(affordable);
+    expect(boundMicros(mini, NOW, bound.input_tokens, bound.output_tokens + 1, pricing)).toBeGreaterThan(affordable);
+    const tooPoor = boundMicros(mini, NOW, inputTokenBound(request), MIN_OUTPUT_TOKENS, pricing) - 1;
+    expect(() => chatBound(mini, request, { now: NOW, pricing, defaultMaxOutput: 4096, available: tooPoor })).toThrow(
+      /needs up to/,
+    );
+  });
+
+  it("caps the output at the model's limit", () => {
+    const bound = chatBound(
+      mini,
+      { ...request, requestedMaxOutput: 10_000_000 },
+      {
+        now: NOW,
+        pricing,
+        defaultMaxOutput: 4096,
+        available: Number.MAX_SAFE_INTEGER,
+      },
+    );
+    expect(bound.output_tokens).toBe(mini.max_output_tokens);
+  });
+
+  it("property: no usage the request allows costs more than its hold, for every chat model", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...CHAT),
+        fc.array(fc.string({ unit: "binary", maxLength: 400 }), { minLength: 1, maxLength: 6 }),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 200_000 }),
+        fc.integer({ min: 0, max: 1_500_000 }),
+        fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
+        fc.nat(),
+        fc.nat(),
+        fc.date({ min: new Date("2026-11-01T00:00:00Z"), max: new Date("2027-06-30T00:00:00Z"), noInvalidDate: true }),
+        (entry, texts, hasTools, maxOut, extraInput, splitWeights, outputShare, filler, when) => {
+          const now = when.getTime();
+          // Models priced by long prompts: let the input bound cross their tiers too.
+          const req = {
+            texts: [...texts, "x".repeat(extraInput % 400_000)],
+            messages: texts.length,
+            hasTools,
+            requestedMaxOutput: maxOut,
+          };
+          const bound = chatBound(entry, req, {
+            now,
+            pricing,
+            defaultMaxOutput: 4096,
+            available: Number.MAX_SAFE_INTEGER,
+          });
+          // Any split of at most the bound's input into the input kinds, and of output into output/reasoning.
+          const total = splitWeights.reduce((a, b) => a + b, 0) || 1;
+          const inputs = Math.max(0, bound.input_tokens - (filler % 7));
+          const parts = splitWeights.map((w) => Math.floor((inputs * w) / total));
+          const outputs = bound.output_tokens;
+          const reasoning = outputShare % (outputs + 1);
+          const usage: UsageRecord = {
+            input: parts[0],
+            cached_input: parts[1],
+            cache_write: parts[2],
+            cache_write_1h: parts[3],
+            output: outputs - reasoning,
+            reasoning,
+          };
+          expect(costOf(entry, usage, now)).toBeLessThanOrEqual(bound.micros);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
