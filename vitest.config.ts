@@ -9,15 +9,24 @@ export default defineConfig({
     projects: [
       {
         plugins: [
-          cloudflareTest({
+          cloudflareTest(({ inject }) => ({
             wrangler: { configPath: "./wrangler.toml" },
-            miniflare: { bindings: TEST_BINDINGS },
-          }),
+            miniflare: {
+              bindings: {
+                ...TEST_BINDINGS,
+                OPENAI_API_KEY: "sk-fake-gateway-key",
+                OPENAI_BASE_URL: inject("openaiBaseUrl"),
+                UPSTREAM_TIMEOUT_MS: "2000",
+                UPSTREAM_IDLE_TIMEOUT_MS: "1000",
+              },
+            },
+          })),
         ],
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
           exclude: ["test/node/**"],
+          globalSetup: ["./test/global-setup.ts"],
         },
       },
       {

@@ -38,6 +38,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/chat/completions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat completion (OpenAI-compatible)
+         * @description Works with the official `openai` SDK: set `baseURL` to this gateway's `/v1`. The call holds an upper bound of its cost, then charges the usage the provider reports.
+         */
+        post: operations["createChatCompletion"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/chat": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Chat (original shape)
+         * @description `{provider, model, messages, ...}`: the same call and answer as /v1/chat/completions.
+         */
+        post: operations["createChat"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/usage": {
         parameters: {
             query?: never;
@@ -222,6 +262,152 @@ export interface components {
             plan: string | null;
             /** @description RapidAPI only: cost not yet billed through X-RapidAPI-Billing */
             unbilled_micros?: number;
+        };
+        ChatCompletion: {
+            id: string;
+            /** @enum {string} */
+            object: "chat.completion";
+            created: number;
+            model: string;
+            choices: ({
+                index: number;
+                message: {
+                    /** @enum {string} */
+                    role: "assistant";
+                    content: string | null;
+                } & {
+                    [key: string]: unknown;
+                };
+                finish_reason: string | null;
+            } & {
+                [key: string]: unknown;
+            })[];
+            usage: {
+                prompt_tokens: number;
+                completion_tokens: number;
+                total_tokens: number;
+            } & {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * @example {
+         *       "model": "openai/gpt-4o-mini",
+         *       "messages": [
+         *         {
+         *           "role": "user",
+         *           "content": "Say hi"
+         *         }
+         *       ]
+         *     }
+         */
+        ChatCompletionRequest: {
+            /**
+             * @description `provider/model` from GET /v1/models, or a bare model id
+             * @example openai/gpt-4o-mini
+             */
+            model: string;
+            messages: components["schemas"]["ChatMessage"][];
+            max_completion_tokens?: number;
+            /** @description Deprecated by OpenAI; accepted */
+            max_tokens?: number;
+            temperature?: number;
+            top_p?: number;
+            stop?: string | string[] | unknown;
+            seed?: number;
+            presence_penalty?: number;
+            frequency_penalty?: number;
+            logit_bias?: {
+                [key: string]: number;
+            };
+            logprobs?: boolean;
+            top_logprobs?: number;
+            /**
+             * @description Only 1 is supported
+             * @enum {number}
+             */
+            n?: 1;
+            user?: string;
+            safety_identifier?: string;
+            tools?: components["schemas"]["ChatTool"][];
+            tool_choice?: ("none" | "auto" | "required") | {
+                /** @enum {string} */
+                type: "function";
+                function: {
+                    name: string;
+                };
+            };
+            parallel_tool_calls?: boolean;
+            response_format?: {
+                [key: string]: unknown;
+            };
+            /** @enum {string} */
+            reasoning_effort?: "none" | "minimal" | "low" | "medium" | "high" | "xhigh" | "max";
+            prompt_cache_key?: string;
+            stream?: boolean;
+            stream_options?: {
+                include_usage?: boolean;
+            } | null;
+        };
+        ChatMessage: {
+            /** @enum {string} */
+            role: "system" | "developer" | "user" | "assistant" | "tool";
+            content?: string | ({
+                /** @enum {string} */
+                type: "text";
+                text: string;
+            } | ({
+                type: string;
+            } & {
+                [key: string]: unknown;
+            }))[] | unknown;
+            name?: string;
+            tool_calls?: {
+                id: string;
+                /** @enum {string} */
+                type: "function";
+                function: {
+                    name: string;
+                    arguments: string;
+                };
+            }[];
+            tool_call_id?: string;
+            refusal?: string | null;
+        };
+        ChatTool: {
+            /** @enum {string} */
+            type: "function";
+            function: {
+                name: string;
+                description?: string;
+                parameters?: {
+                    [key: string]: unknown;
+                };
+                strict?: boolean | null;
+            };
+        };
+        /**
+         * @example {
+         *       "provider": "openai",
+         *       "model": "gpt-4o-mini",
+         *       "messages": [
+         *         {
+         *           "role": "user",
+         *           "content": "Say hi"
+         *         }
+         *       ]
+         *     }
+         */
+        ChatRequest: components["schemas"]["ChatCompletionRequest"] & {
+            /** @example gpt-4o-mini */
+            model?: string;
+            /**
+             * @example openai
+             * @enum {string}
+             */
+            provider: "openai" | "anthropic" | "google";
         };
         Usage: {
             /** @enum {string} */
@@ -470,6 +656,304 @@ export interface operations {
             };
             /** @description Unavailable: STORE_UNAVAILABLE */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createChatCompletion: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An OpenAI chat completion request */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatCompletionRequest"];
+            };
+        };
+        responses: {
+            /** @description The completion. With `stream: true`, server-sent chunks; the stream settles before its final `data: [DONE]`. */
+            200: {
+                headers: {
+                    /** @description This call's id, also in the ledger */
+                    "x-request-id"?: string;
+                    /** @description Credits charged for this call, exactly (plain answers only) */
+                    "x-credits-charged"?: string;
+                    /** @description Credits left to spend */
+                    "x-credits-remaining"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid request: INVALID_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not enough credits: INSUFFICIENT_CREDITS */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found: MODEL_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Gone: MODEL_RETIRED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider error: PROVIDER_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable: PROVIDER_NOT_CONFIGURED, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider timeout: PROVIDER_TIMEOUT */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createChat: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A chat request naming its provider */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChatRequest"];
+            };
+        };
+        responses: {
+            /** @description The completion. With `stream: true`, server-sent chunks; the stream settles before its final `data: [DONE]`. */
+            200: {
+                headers: {
+                    /** @description This call's id, also in the ledger */
+                    "x-request-id"?: string;
+                    /** @description Credits charged for this call, exactly (plain answers only) */
+                    "x-credits-charged"?: string;
+                    /** @description Credits left to spend */
+                    "x-credits-remaining"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChatCompletion"];
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Invalid request: INVALID_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not enough credits: INSUFFICIENT_CREDITS */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found: MODEL_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Gone: MODEL_RETIRED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider error: PROVIDER_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable: PROVIDER_NOT_CONFIGURED, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider timeout: PROVIDER_TIMEOUT */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -4,6 +4,7 @@ import type { AppOpenAPI } from "./lib/types.ts";
 import { authenticate, requireAdmin } from "./middleware/auth.ts";
 import { adminRouter } from "./routes/admin/admin.index.ts";
 import { balanceRouter } from "./routes/balance/balance.index.ts";
+import { chatRouter } from "./routes/chat/chat.index.ts";
 import { healthRouter } from "./routes/health/health.index.ts";
 import { keysRouter } from "./routes/keys/keys.index.ts";
 import { modelsRouter } from "./routes/models/models.index.ts";
@@ -18,6 +19,7 @@ export function buildApp(): AppOpenAPI {
   app.use("/admin/*", requireAdmin());
   app.route("/", healthRouter);
   app.route("/", balanceRouter);
+  app.route("/", chatRouter);
   app.route("/", usageRouter);
   app.route("/", modelsRouter);
   app.route("/", keysRouter);

@@ -50,6 +50,7 @@ export function buildOpenAPIDocument(app: AppOpenAPI, audience: Audience): Docum
     },
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }, { rapidApiProxySecret: [] }],
     tags: [
+      { name: "Chat", description: "Chat completions, metered in credits" },
       { name: "Account", description: "Balance and usage" },
       { name: "Keys", description: "Create, rotate and revoke your API keys" },
       { name: "Models", description: "The models you can call, with their prices in credits" },

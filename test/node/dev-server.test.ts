@@ -74,8 +74,8 @@ describe("npm run dev (wrangler dev on 127.0.0.1)", () => {
         page.on("pageerror", (error) => errors.push(error.message));
         await page.goto(`${server.url}/docs`);
         // The operation summary only appears once Scalar has fetched /openapi.json and rendered it.
-        // Scalar renders the first tag's operations and the other tags' names once it has the document.
-        for (const text of ["Your credit balance", "Keys", "System"]) {
+        // Scalar renders the title and the tag names once it has fetched and parsed the document.
+        for (const text of ["AI API Broker", "Account", "Keys", "Models", "System"]) {
           await page.getByText(text, { exact: true }).first().waitFor({ timeout: 30_000 });
         }
         if (process.env.DOCS_SCREENSHOT) await page.screenshot({ path: process.env.DOCS_SCREENSHOT, fullPage: false });
