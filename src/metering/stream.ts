@@ -46,9 +46,12 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
   const read = async () => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const budget = Math.max(0, Math.min(options.idleMs, deadline - options.now()));
+    const next = reader.read();
+    // If the timer wins, aborting upstream later rejects this read: nobody awaits it then.
+    next.catch(() => {});
     try {
       return await Promise.race([
-        reader.read(),
+        next,
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new StreamTimeout()), budget);
         }),

@@ -286,6 +286,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Test inspection (not part of OpenAI's API): GET /__fake/requests?marker=<text> lists the
+    // recorded requests whose body contains the marker, so workerd tests can see what reached upstream.
+    if (req.method === "GET" && req.url?.startsWith("/__fake/requests")) {
+      const marker = new URL(req.url, "http://fake").searchParams.get("marker") ?? "";
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(findRequests(requests, marker)));
+      return;
+    }
     const started = Date.now();
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {

@@ -1,0 +1,64 @@
+import { env } from "cloudflare:test";
+import { expect } from "vitest";
+import { bearer, grant, gw, json, newAccount } from "./gateway.ts";
+
+export const MODEL = "openai/gpt-4o-mini";
+
+/** A new account holding `credits`. */
+export async function funded(credits: number) {
+  const account = await newAccount();
+  if (credits > 0) expect((await grant({ accountId: account.account_id }, credits)).status).toBe(200);
+  return account;
+}
+
+/** A unique marker plus fake-upstream directives, as the last user message. */
+export function prompt(directives = ""): { marker: string; content: string } {
+  const marker = `m-${crypto.randomUUID()}`;
+  return { marker, content: `${directives} ${marker}`.trim() };
+}
+
+export function chat(key: string, body: Record<string, unknown>, path = "/v1/chat/completions") {
+  return gw(path, json({ model: MODEL, ...body }, bearer(key)));
+}
+
+/** What reached the fake OpenAI for a marker (the fake's own inspection route). */
+export async function upstreamRequests(
+  marker: string,
+): Promise<{ body: Record<string, unknown>; headers: Record<string, string>; aborted: boolean }[]> {
+  const origin = new URL(env.OPENAI_BASE_URL as string).origin;
+  const res = await fetch(`${origin}/__fake/requests?marker=${encodeURIComponent(marker)}`);
+  return (await res.json()) as { body: Record<string, unknown>; headers: Record<string, string>; aborted: boolean }[];
+}
+
+/** The `data:` payloads of an SSE body, in order. */
+export function sseData(text: string): string[] {
+  expect(text.endsWith("\n\n")).toBe(true);
+  return text
+    .split("\n\n")
+    .filter((block) => block !== "")
+    .map((block) => {
+      expect(block.startsWith("data: ")).toBe(true);
+      return block.slice("data: ".length);
+    });
+}
+
+export async function account(key: string) {
+  const res = await gw("/v1/balance", { headers: bearer(key) });
+  return (await res.json()) as { credits_micros: number; held_micros: number; account_id: string };
+}
+
+type Entry = { reason: string; amount_micros: number; request_id: string | null; usage: Record<string, number> | null };
+export async function usageEntries(key: string): Promise<Entry[]> {
+  const res = await gw("/v1/usage?limit=100", { headers: bearer(key) });
+  return ((await res.json()) as { data: Entry[] }).data.filter((e) => e.reason === "usage");
+}
+
+/** Waits until the account has no hold left (a settle running in waitUntil after the answer). */
+export async function settledAccount(key: string, timeoutMs = 5000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const balance = await account(key);
+    if (balance.held_micros === 0 || Date.now() > deadline) return balance;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
