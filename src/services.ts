@@ -1,7 +1,27 @@
+import { Redis } from "@upstash/redis/cloudflare";
 import type { Bindings, Config } from "./env.ts";
 import type { Services } from "./lib/types.ts";
 import { pricingConfig } from "./metering/pricing.ts";
 import { createDurableObjectStore } from "./stores/durable-object/store.ts";
+import type { Store } from "./stores/ports.ts";
+import { createRedisStore } from "./stores/redis/store.ts";
+
+/** Each store request gets this long; with one retry a dead store answers 503 well inside 2 s. */
+export const STORE_REQUEST_TIMEOUT_MS = 800;
+
+function storeFor(bindings: Bindings, config: Config): Store {
+  if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
+    const redis = new Redis({
+      url: config.UPSTASH_REDIS_REST_URL,
+      token: config.UPSTASH_REDIS_REST_TOKEN,
+      retry: { retries: 1, backoff: () => 50 },
+      automaticDeserialization: false,
+      signal: () => AbortSignal.timeout(STORE_REQUEST_TIMEOUT_MS),
+    });
+    return createRedisStore(redis);
+  }
+  return createDurableObjectStore(bindings);
+}
 
 const built = new WeakMap<object, Services>();
 
@@ -9,11 +29,7 @@ const built = new WeakMap<object, Services>();
 export function servicesFor(bindings: Bindings, config: Config): Services {
   let services = built.get(bindings);
   if (!services) {
-    services = {
-      store: createDurableObjectStore(bindings),
-      now: () => Date.now(),
-      pricing: pricingConfig(config),
-    };
+    services = { store: storeFor(bindings, config), now: () => Date.now(), pricing: pricingConfig(config) };
     built.set(bindings, services);
   }
   return services;

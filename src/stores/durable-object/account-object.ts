@@ -299,6 +299,7 @@ export class AccountObject extends DurableObject {
       .map((row) => toEntry(accountId, row));
   }
 
+  /** Whole UTC days: `since` counts from the start of its day. */
   daily(since: number): DailyUsage[] {
     return this.sql
       .exec<{ date: string; charged: number; requests: number }>(
@@ -306,7 +307,7 @@ export class AccountObject extends DurableObject {
                 -SUM(amount) AS charged, COUNT(*) AS requests
          FROM ledger WHERE reason = 'usage' AND created_at >= ?
          GROUP BY date ORDER BY date DESC`,
-        since,
+        since - (since % 86_400_000),
       )
       .toArray()
       .map((row) => ({ date: row.date, charged_micros: row.charged, requests: row.requests }));

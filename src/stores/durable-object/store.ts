@@ -1,6 +1,5 @@
-import { ApiError } from "../../lib/errors.ts";
-import { log } from "../../lib/log.ts";
 import type { Accounts, CreditResult, KeyIndex, Ledger, ReserveResult, Store } from "../ports.ts";
+import { reach as reachStore } from "../reach.ts";
 import type { AccountObject } from "./account-object.ts";
 import type { KeyObject } from "./key-object.ts";
 
@@ -9,21 +8,7 @@ export interface DurableObjectBindings {
   KEYS: DurableObjectNamespace<KeyObject>;
 }
 
-/** A store call that fails to reach its object answers 503, never a free or half-done call. */
-async function reach<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    log("error", "store unavailable", {
-      store: "durable-object",
-      op: what,
-      error: error instanceof Error ? error.message : String(error),
-    });
-    throw new ApiError("STORE_UNAVAILABLE", "The credit store is unavailable; nothing was charged. Retry shortly.", {
-      cause: error,
-    });
-  }
-}
+const reach = <T>(op: string, call: () => Promise<T>) => reachStore("durable-object", op, call);
 
 export function createDurableObjectStore(env: DurableObjectBindings): Store {
   const account = (id: string) => env.ACCOUNTS.get(env.ACCOUNTS.idFromName(id));

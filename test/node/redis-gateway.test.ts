@@ -1,0 +1,113 @@
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
+import { type FoundRedis, findRedis, startUpstashLocal, type UpstashLocal } from "./helpers/redis.ts";
+import { type DevServer, startDevServer } from "./helpers/wrangler-dev.ts";
+
+/**
+ * The real Worker (wrangler dev) on the Upstash Redis store: a local Upstash endpoint over a real
+ * redis-server, reached through a switchable proxy so the store can be cut off mid-test.
+ */
+type Mode = "pass" | "refuse" | "hang";
+let mode: Mode = "pass";
+
+function switchableProxy(target: () => string): Promise<Server> {
+  const server = createServer((req, res) => {
+    if (mode === "refuse") return req.socket.destroy();
+    if (mode === "hang") return; // never answers
+    const url = new URL(req.url ?? "/", target()).href;
+    const upstream = httpRequest(url, { method: req.method, headers: req.headers }, (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    });
+    upstream.on("error", () => res.destroy());
+    req.pipe(upstream);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+const found: FoundRedis | null = await findRedis();
+let endpoint: UpstashLocal;
+let proxy: Server;
+let openai: FakeOpenAI;
+let gateway: DevServer;
+const seedKey = `aib_redisdev${crypto.randomUUID().replaceAll("-", "")}`.slice(0, 36);
+
+describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
+  beforeAll(async () => {
+    endpoint = await startUpstashLocal({ redisUrl: found?.url });
+    proxy = await switchableProxy(() => endpoint.url);
+    openai = await startFakeOpenAI();
+    gateway = await startDevServer({
+      vars: {
+        UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        UPSTASH_REDIS_REST_TOKEN: endpoint.token,
+        OPENAI_API_KEY: "sk-fake-gateway-key",
+        OPENAI_BASE_URL: openai.url,
+        DEV_SEED_KEY: seedKey,
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await gateway?.stop();
+    await openai?.close();
+    proxy?.closeAllConnections();
+    proxy?.close();
+    await endpoint?.close();
+    await found?.stop();
+  });
+
+  const auth = { authorization: `Bearer ${seedKey}` };
+  const chat = (marker: string) =>
+    fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: `Say hi ${marker}` }] }),
+    });
+
+  it("seeds, meters a chat call and shows the ledger on Redis", async () => {
+    mode = "pass";
+    const before = await fetch(`${gateway.url}/v1/balance`, { headers: auth });
+    expect(before.status).toBe(200);
+    const start = ((await before.json()) as { credits_micros: number }).credits_micros;
+    expect(start).toBeGreaterThan(0);
+    const res = await chat(crypto.randomUUID());
+    expect(res.status).toBe(200);
+    // "Say hi <uuid>" is billed as the fake reports it: 16 in, 9 out = 1404 µcr
+    expect(res.headers.get("x-credits-charged")).toBe("0.001404");
+    const after = (await (await fetch(`${gateway.url}/v1/balance`, { headers: auth })).json()) as {
+      credits_micros: number;
+      held_micros: number;
+    };
+    expect(after).toMatchObject({ credits_micros: start - 1404, held_micros: 0 });
+    const usage = (await (await fetch(`${gateway.url}/v1/usage`, { headers: auth })).json()) as {
+      data: { reason: string; request_id: string | null }[];
+    };
+    expect(usage.data[0]).toMatchObject({ reason: "usage", request_id: res.headers.get("x-request-id") });
+  });
+
+  for (const outage of ["refuse", "hang"] as const) {
+    it(`with the store unreachable (${outage}), balance and metered routes answer 503 within 2 s and call no provider`, async () => {
+      mode = outage;
+      try {
+        for (const call of [
+          () => fetch(`${gateway.url}/v1/balance`, { headers: auth }),
+          () => fetch(`${gateway.url}/v1/usage`, { headers: auth }),
+          () => chat("outage-marker"),
+        ]) {
+          const started = Date.now();
+          const res = await call();
+          const elapsed = Date.now() - started;
+          expect(res.status).toBe(503);
+          expect(((await res.json()) as { error: { code: string } }).error.code).toBe("STORE_UNAVAILABLE");
+          expect(elapsed).toBeLessThan(2000);
+        }
+        expect(openai.requests.filter((r) => r.rawBody.includes("outage-marker"))).toEqual([]);
+      } finally {
+        mode = "pass";
+      }
+    });
+  }
+});
