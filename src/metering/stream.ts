@@ -35,6 +35,8 @@ export interface MeteredStreamOptions {
 export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uint8Array> {
   const { adapter, state, meter, abort, requestId } = options;
   const reader = options.upstream.getReader();
+  // A broken upstream rejects `closed` too; the read path already handles the failure.
+  reader.closed.catch(() => {});
   const decoder = new TextDecoder();
   const events: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => events.push(event) });

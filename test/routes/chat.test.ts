@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { account, chat, funded, MODEL, prompt, sseData, upstreamRequests, usageEntries } from "../helpers/chat.ts";
-import { bearer, expectError, gw, json } from "../helpers/gateway.ts";
+import { bearer, expectError, gw, gwWith, json } from "../helpers/gateway.ts";
 import { securitySuite } from "../helpers/security.ts";
 
 /** gpt-4o-mini list prices $0.15 in / $0.60 out per 1M tokens, x1.8 margin, $0.01 per credit. */
@@ -215,6 +215,17 @@ describe("chat errors", () => {
       503,
       "PROVIDER_NOT_CONFIGURED",
     );
+  });
+
+  it("503 PROVIDER_NOT_CONFIGURED when OPENAI_API_KEY is unset, before anything is held", async () => {
+    const { key } = await funded(1);
+    const res = await gwWith(
+      { OPENAI_API_KEY: undefined },
+      "/v1/chat/completions",
+      json({ model: MODEL, messages: [{ role: "user", content: "x" }] }, bearer(key)),
+    );
+    await expectError(res, 503, "PROVIDER_NOT_CONFIGURED");
+    expect(await account(key)).toMatchObject({ credits_micros: 1_000_000, held_micros: 0 });
   });
 
   it("402 INSUFFICIENT_CREDITS saying the balance and the amount needed, with no upstream call", async () => {

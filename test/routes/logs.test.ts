@@ -38,8 +38,22 @@ describe("logs", () => {
     await gw("/v1/balance", { headers: rapid("log-user") });
     await gw("/admin/add-credits", json({ apiKey: imported, credits: 1 }, { "x-admin-secret": "wrong-admin-secret" }));
     await gwWith({ MAX_BODY_BYTES: "nonsense" }, "/v1/balance", { headers: bearer(imported) });
+    // chat: a plain call, a stream, and upstream errors that quote a (masked) key
+    const chat = (content: string, stream = false) =>
+      gw(
+        "/v1/chat/completions",
+        json({ model: "openai/gpt-4o-mini", stream, messages: [{ role: "user", content }] }, bearer(imported)),
+      );
+    const answers = await Promise.all([
+      chat("Say hi"),
+      chat("Say hi", true),
+      chat("[[scenario:error:401]]"),
+      chat("[[scenario:error:429]]"),
+      chat("[[scenario:reset-after:2]]", true),
+    ]);
+    const bodies = (await Promise.all(answers.map((res) => res.text()))).join("\n");
 
-    const text = lines.join("\n");
+    const text = `${lines.join("\n")}\n${bodies}`;
     expect(lines.length).toBeGreaterThan(8);
     const secrets = [
       imported,
@@ -51,6 +65,8 @@ describe("logs", () => {
       "wrong-admin-secret",
       ADMIN_SECRET,
       RAPIDAPI_SECRET,
+      "sk-fake-gateway-key",
+      "sk-fake",
     ];
     for (const secret of secrets) expect(text).not.toContain(secret);
     const digest = async (value: string) =>
