@@ -17,8 +17,8 @@ export function prompt(directives = ""): { marker: string; content: string } {
   return { marker, content: `${directives} ${marker}`.trim() };
 }
 
-export function chat(key: string, body: Record<string, unknown>, path = "/v1/chat/completions") {
-  return gw(path, json({ model: MODEL, ...body }, bearer(key)));
+export function chat(key: string, body: Record<string, unknown>, path = "/v1/chat/completions", signal?: AbortSignal) {
+  return gw(path, { ...json({ model: MODEL, ...body }, bearer(key)), ...(signal ? { signal } : {}) });
 }
 
 /** What reached the fake OpenAI for a marker (the fake's own inspection route). */

@@ -167,3 +167,23 @@ describe("a client that disconnects", () => {
     expect((await upstreamRequests(marker))[0]?.aborted).toBe(true);
   });
 });
+
+describe("a client that leaves a plain call", () => {
+  it("is charged the held input once the provider was called, and the upstream call is aborted", async () => {
+    const { key } = await funded(10);
+    const { marker, content } = prompt("[[scenario:stall-after:1]]");
+    const client = new AbortController();
+    const pending = chat(key, { messages: [{ role: "user", content }] }, "/v1/chat/completions", client.signal).catch(
+      (error: unknown) => error,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    client.abort();
+    await pending;
+    const after = await settledAccount(key);
+    const input = inputTokenBound({ texts: [content], messages: 1, hasTools: false });
+    const [entry] = await usageEntries(key);
+    expect(entry?.usage).toEqual({ input });
+    expect(after).toMatchObject({ credits_micros: START - input * 27, held_micros: 0 });
+    expect((await upstreamRequests(marker))[0]?.aborted).toBe(true);
+  });
+});
