@@ -1,3 +1,4 @@
+import { randomHex } from "../lib/crypto.ts";
 import { ApiError } from "../lib/errors.ts";
 import { formatCredits } from "../lib/money.ts";
 import type { Caller } from "../lib/types.ts";
@@ -78,7 +79,8 @@ export class Meter {
     ttlMs: number,
     boundFor: (available: number) => ChatBound,
   ): Promise<Meter> {
-    const holdId = `hold_${requestId}`;
+    // Never derived from the request id: clients may send their own x-request-id, and reuse it.
+    const holdId = `hold_${randomHex(16)}`;
     let bound = boundFor(Number.MAX_SAFE_INTEGER);
     let result = await deps.store.ledger.reserve(caller.account_id, holdId, bound.micros, ttlMs, deps.now());
     if (result.status === "insufficient" && bound.max_output_to_send !== undefined) {

@@ -288,3 +288,18 @@ securitySuite("chat", "customer", [
     body: { provider: "openai", model: "gpt-4o-mini", messages: [{ role: "user", content: "x" }] },
   },
 ]);
+
+describe("request ids chosen by the client", () => {
+  it("two calls sent with the same x-request-id are both charged", async () => {
+    const { key } = await funded(10);
+    const body = { model: MODEL, messages: [{ role: "user", content: "Say hi" }] };
+    const headers = { ...bearer(key), "x-request-id": "client-chosen-id" };
+    const answers = await Promise.all([
+      gw("/v1/chat/completions", json(body, headers)),
+      gw("/v1/chat/completions", json(body, headers)),
+    ]);
+    for (const res of answers) expect(res.headers.get("x-credits-charged")).toBe("0.001404");
+    expect((await account(key)).credits_micros).toBe(10_000_000 - 2 * TEXT_FIXTURE_MICROS);
+    expect((await usageEntries(key)).map((e) => e.request_id)).toEqual(["client-chosen-id", "client-chosen-id"]);
+  });
+});
