@@ -7,6 +7,19 @@ import type { ChatBound } from "./bounds.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 import { type PricingConfig, priceUsage, type UsageRecord } from "./pricing.ts";
 
+/** Settle and release are idempotent by hold id, so a store blip at the end of a call is retried. */
+async function retried<T>(work: () => Promise<T>, delays = [100, 400]): Promise<T> {
+  for (const delay of delays) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof ApiError && error.code === "STORE_UNAVAILABLE")) throw error;
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+  return work();
+}
+
 /** Streams are cut off after this long, so a hold's lifetime is bounded. */
 export const MAX_STREAM_MS = 10 * 60_000;
 
@@ -106,19 +119,15 @@ export class Meter {
     return this.end(
       (async () => {
         const priced = priceUsage(entry, usage, deps.now(), deps.pricing);
-        const result = await deps.store.ledger.settle(
-          caller.account_id,
-          holdId,
-          {
-            amount_micros: priced.micros,
-            request_id: requestId,
-            provider: entry.provider,
-            model: entry.id,
-            usage: Object.fromEntries(Object.entries(usage).filter(([, n]) => n)) as Record<string, number>,
-            cost_usd: priced.cost_usd,
-          },
-          deps.now(),
-        );
+        const charge = {
+          amount_micros: priced.micros,
+          request_id: requestId,
+          provider: entry.provider,
+          model: entry.id,
+          usage: Object.fromEntries(Object.entries(usage).filter(([, n]) => n)) as Record<string, number>,
+          cost_usd: priced.cost_usd,
+        };
+        const result = await retried(() => deps.store.ledger.settle(caller.account_id, holdId, charge, deps.now()));
         return {
           charged_micros: result.charged_micros,
           remaining_micros: result.balance.balance_micros - result.balance.held_micros,
@@ -136,6 +145,6 @@ export class Meter {
   release(): Promise<Settled | null> {
     if (this.ending) return this.ending;
     const { deps, caller, holdId } = this.state;
-    return this.end(deps.store.ledger.release(caller.account_id, holdId, deps.now()).then(() => null));
+    return this.end(retried(() => deps.store.ledger.release(caller.account_id, holdId, deps.now())).then(() => null));
   }
 }

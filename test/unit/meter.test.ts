@@ -1,0 +1,85 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../../src/lib/errors.ts";
+import { findModel } from "../../src/metering/catalog.ts";
+import { Meter } from "../../src/metering/meter.ts";
+import { pricingConfig } from "../../src/metering/pricing.ts";
+import { createDurableObjectStore } from "../../src/stores/durable-object/store.ts";
+import type { Store } from "../../src/stores/ports.ts";
+
+const entry = findModel("openai/gpt-4o-mini");
+if (!entry) throw new Error("catalog");
+const pricing = pricingConfig({ MARGIN_MULTIPLIER: "1.8", STRIPE_PRICE_USD_PER_CREDIT: "0.01" });
+
+/** The real Durable Object store, whose settle fails `failures` times first, as a store blip would. */
+function flaky(failures: number): { store: Store; attempts: () => number } {
+  const real = createDurableObjectStore(env);
+  let attempts = 0;
+  const store: Store = {
+    ...real,
+    ledger: {
+      ...real.ledger,
+      settle: (...args) => {
+        attempts++;
+        if (attempts <= failures) return Promise.reject(new ApiError("STORE_UNAVAILABLE", "blip"));
+        return real.ledger.settle(...args);
+      },
+    },
+  };
+  return { store, attempts: () => attempts };
+}
+
+async function openMeter(store: Store) {
+  const account = `acct_meter${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  await store.ledger.credit(
+    account,
+    { amount_micros: 1_000_000, reason: "admin_grant", reference: null, idempotency_key: "fund", create_account: true },
+    Date.now(),
+  );
+  const caller = { account_id: account, source: "key" as const, plan: null, key_id: null };
+  const meter = await Meter.open(
+    { store, now: Date.now, pricing },
+    caller,
+    entry as NonNullable<typeof entry>,
+    "req_meter",
+    60_000,
+    () => ({
+      input_tokens: 100,
+      output_tokens: 100,
+      micros: 50_000,
+    }),
+  );
+  return { meter, account };
+}
+
+describe("Meter", () => {
+  it("retries a settle through a store blip and charges once", async () => {
+    const { store, attempts } = flaky(2);
+    const { meter, account } = await openMeter(store);
+    const settled = await meter.settle({ input: 16, output: 9 });
+    expect(settled?.charged_micros).toBe(1404);
+    expect(attempts()).toBe(3);
+    expect(await store.ledger.balance(account, Date.now())).toMatchObject({
+      balance_micros: 1_000_000 - 1404,
+      held_micros: 0,
+    });
+  });
+
+  it("gives up after three tries and says the store is unavailable", async () => {
+    const { store } = flaky(10);
+    const { meter } = await openMeter(store);
+    await expect(meter.settle({ input: 16, output: 9 })).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+  });
+
+  it("ends once: a settle after a release (or the reverse) changes nothing", async () => {
+    const { store } = flaky(0);
+    const { meter, account } = await openMeter(store);
+    await meter.release();
+    expect(await meter.settle({ input: 16, output: 9 })).toBeNull();
+    expect(await store.ledger.balance(account, Date.now())).toMatchObject({
+      balance_micros: 1_000_000,
+      held_micros: 0,
+    });
+    await meter.ended; // resolves once the call has ended, for waitUntil
+  });
+});
