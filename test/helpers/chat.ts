@@ -62,3 +62,13 @@ export async function settledAccount(key: string, timeoutMs = 5000) {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** Whether the fake saw the gateway drop the upstream call; polls, since the close travels asynchronously. */
+export async function upstreamAborted(marker: string, timeoutMs = 3000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await upstreamRequests(marker))[0]?.aborted) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
