@@ -7,7 +7,7 @@ import type { Store } from "./stores/ports.ts";
 import { createRedisStore } from "./stores/redis/store.ts";
 
 /** Each store request gets this long; with one retry a dead store answers 503 well inside 2 s. */
-export const STORE_REQUEST_TIMEOUT_MS = 800;
+export const STORE_REQUEST_TIMEOUT_MS = 600;
 
 function storeFor(bindings: Bindings, config: Config): Store {
   if (config.UPSTASH_REDIS_REST_URL && config.UPSTASH_REDIS_REST_TOKEN) {
