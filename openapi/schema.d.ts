@@ -263,6 +263,29 @@ export interface components {
             /** @description RapidAPI only: cost not yet billed through X-RapidAPI-Billing */
             unbilled_micros?: number;
         };
+        /**
+         * @example {
+         *       "id": "chatcmpl-D8Z5f52zQqikDBEKQMQoYcWMcWPeU",
+         *       "object": "chat.completion",
+         *       "created": 1770933883,
+         *       "model": "gpt-4o-mini-2024-07-18",
+         *       "choices": [
+         *         {
+         *           "index": 0,
+         *           "message": {
+         *             "role": "assistant",
+         *             "content": "Hi! How can I help you today?"
+         *           },
+         *           "finish_reason": "stop"
+         *         }
+         *       ],
+         *       "usage": {
+         *         "prompt_tokens": 16,
+         *         "completion_tokens": 9,
+         *         "total_tokens": 25
+         *       }
+         *     }
+         */
         ChatCompletion: {
             id: string;
             /** @enum {string} */

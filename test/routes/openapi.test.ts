@@ -15,6 +15,36 @@ type Operation = {
   responses: Record<string, { content?: Record<string, { examples?: object; schema?: object }> }>;
 };
 
+type Schema = {
+  $ref?: string;
+  example?: unknown;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  allOf?: Schema[];
+  anyOf?: Schema[];
+  oneOf?: Schema[];
+};
+
+/** True when the schema, or a schema it is built from, carries an example. */
+function hasExample(schema: Schema | undefined, seen = new Set<string>()): boolean {
+  if (!schema) return false;
+  if (schema.$ref) {
+    const name = schema.$ref.split("/").pop() as string;
+    if (seen.has(name)) return false;
+    seen.add(name);
+    return hasExample((committed.components.schemas as Record<string, Schema>)[name], seen);
+  }
+  if (schema.example !== undefined) return true;
+  const parts = [
+    ...Object.values(schema.properties ?? {}),
+    ...(schema.items ? [schema.items] : []),
+    ...(schema.allOf ?? []),
+    ...(schema.anyOf ?? []),
+    ...(schema.oneOf ?? []),
+  ];
+  return parts.some((part) => hasExample(part, seen));
+}
+
 describe("GET /openapi.json", () => {
   it("serves OpenAPI 3.0.x, identical to the committed openapi/openapi.json", async () => {
     const res = await get("/openapi.json");
@@ -37,6 +67,11 @@ describe("GET /openapi.json", () => {
       ids.add(op.operationId ?? "");
       expect(op.summary, where).toBeTruthy();
       expect(op.tags?.length, where).toBeGreaterThan(0);
+      for (const [status, response] of Object.entries(op.responses).filter(([s]) => Number(s) < 400)) {
+        for (const [type, content] of Object.entries(response.content ?? {})) {
+          expect(hasExample(content.schema), `${where} ${status} ${type} example`).toBe(true);
+        }
+      }
       const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
       expect(errors.length, `${where} error responses`).toBeGreaterThan(0);
       for (const [status, response] of errors) {

@@ -112,7 +112,22 @@ export const ChatCompletionSchema = z
       .passthrough(),
   })
   .passthrough()
-  .openapi("ChatCompletion");
+  .openapi("ChatCompletion", {
+    example: {
+      id: "chatcmpl-D8Z5f52zQqikDBEKQMQoYcWMcWPeU",
+      object: "chat.completion",
+      created: 1770933883,
+      model: "gpt-4o-mini-2024-07-18",
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: "Hi! How can I help you today?" },
+          finish_reason: "stop",
+        },
+      ],
+      usage: { prompt_tokens: 16, completion_tokens: 9, total_tokens: 25 },
+    },
+  });
 
 export const ChatStreamSchema = z.string().openapi({
   description:
