@@ -5,12 +5,6 @@ import type { CatalogEntry, Provider, TokenKind } from "../metering/catalog-type
 import type { UsageRecord } from "../metering/pricing.ts";
 import type { ChatRequest } from "../routes/chat/chat.schemas.ts";
 
-/** Everything an adapter needs from the outside, injected so tests and other runtimes can swap it. */
-export interface ProviderDeps {
-  fetch: typeof fetch;
-  config: Config;
-}
-
 export interface UpstreamRequest {
   url: string;
   init: RequestInit & { headers: Record<string, string>; body: string };

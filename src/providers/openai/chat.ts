@@ -2,7 +2,6 @@ import type { EventSourceMessage } from "eventsource-parser";
 import { ApiError } from "../../lib/errors.ts";
 import type { TokenKind } from "../../metering/catalog-types.ts";
 import type { UsageRecord } from "../../metering/pricing.ts";
-import type { ChatRequest } from "../../routes/chat/chat.schemas.ts";
 import type { ChatAdapter, ChatStreamState, StreamStep } from "../types.ts";
 import { chatCompletionsUrl, headers } from "./api.ts";
 import { OpenAIChatCompletionSchema, OpenAIChunkSchema, type OpenAIUsage } from "./chat.api-types.ts";
@@ -85,5 +84,3 @@ export const openaiChat: ChatAdapter = {
 
   parseError: parseOpenAIError,
 };
-
-export type { ChatRequest };

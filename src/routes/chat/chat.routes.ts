@@ -1,4 +1,4 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { BODY_ERRORS, errorResponses, jsonBody } from "../../lib/openapi.ts";
 import { CUSTOMER_SECURITY } from "../security.ts";
 import { ChatCompletionSchema, ChatRequestSchema, ChatStreamSchema, LegacyChatRequestSchema } from "./chat.schemas.ts";
@@ -61,5 +61,3 @@ export const createChat = createRoute({
   request: { body: jsonBody(LegacyChatRequestSchema, "A chat request naming its provider") },
   responses: { 200: chatAnswer, ...errorResponses(...CHAT_ERRORS) },
 });
-
-export type ChatAnswerSchema = z.infer<typeof ChatCompletionSchema>;
