@@ -44,6 +44,8 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
   let usage: UsageRecord | undefined;
   let streamedBytes = 0;
   let over = false;
+  /** Set when the client went away: nothing may be enqueued after that. */
+  let cancelled = false;
 
   const read = async () => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -68,6 +70,7 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
     abort.abort();
     log("warn", "stream failed", { request_id: requestId, code: error.code });
     await meter.settleInterrupted(usage, streamedBytes).catch(() => null);
+    if (cancelled) return;
     controller.enqueue(frame(JSON.stringify(errorEnvelope(error, requestId))));
     controller.close();
   };
@@ -86,9 +89,10 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
           if (step.done) {
             over = true;
             await meter.settleInterrupted(usage, streamedBytes).catch(() => null);
+            reader.cancel().catch(() => {});
+            if (cancelled) return;
             controller.enqueue(frame("[DONE]"));
             controller.close();
-            reader.cancel().catch(() => {});
             return;
           }
         }
@@ -123,6 +127,7 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
       }
     },
     async cancel() {
+      cancelled = true;
       if (over) return;
       over = true;
       abort.abort();
