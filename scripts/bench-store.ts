@@ -5,26 +5,17 @@
 // Prints one table; the target is 1 round trip per reserve and per settle.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "@upstash/redis/cloudflare";
 import { createRedisStore } from "../src/stores/redis/store.ts";
+import { freePort } from "../test/node/helpers/wrangler-dev.ts";
 import { type BenchRow, runStoreBench } from "./bench/store-bench.ts";
 // @ts-expect-error: plain ESM script without type declarations
 import { startUpstashLocal } from "./upstash-local.mjs";
 
 const N = Number(process.env.BENCH_OPS ?? 300);
 const root = join(import.meta.dirname, "..");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function benchDurableObjects(): Promise<BenchRow[]> {
   const port = await freePort();

@@ -1,7 +1,8 @@
 import { ApiError } from "../lib/errors.ts";
+import { utcDay } from "../lib/time.ts";
 import { CATALOG } from "./catalog-data.ts";
 import { type CatalogEntry, type ModelKind, type PriceTable, priceUnit, type UsageKind } from "./catalog-types.ts";
-import { type PricingConfig, parsePrice, utcDay } from "./pricing.ts";
+import { type PricingConfig, parsePrice } from "./pricing.ts";
 
 export { CATALOG };
 

@@ -1,3 +1,4 @@
+import { utcDay } from "../lib/time.ts";
 import { type CatalogEntry, type PriceTable, type PriceTier, priceUnit, type UsageKind } from "./catalog-types.ts";
 
 /**
@@ -89,7 +90,6 @@ export function formatUsd(atto: bigint): string {
 }
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-export const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** The entry's prices and long-prompt tiers on the UTC day of `now` (the latest dated period applies). */
 export function pricesInForce(entry: CatalogEntry, now: number): { prices: PriceTable; tiers: PriceTier[] } {

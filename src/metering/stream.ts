@@ -1,6 +1,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ApiError, errorEnvelope } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
+import { withTimeout } from "../lib/time.ts";
 import type { ChatAdapter, ChatStreamState } from "../providers/types.ts";
 import { utf8Bytes } from "./bounds.ts";
 import type { Meter } from "./meter.ts";
@@ -47,23 +48,13 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
   /** Set when the client went away: nothing may be enqueued after that. */
   let cancelled = false;
 
-  const read = async () => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const budget = Math.max(0, Math.min(options.idleMs, deadline - options.now()));
-    const next = reader.read();
-    // If the timer wins, aborting upstream later rejects this read: nobody awaits it then.
-    next.catch(() => {});
-    try {
-      return await Promise.race([
-        next,
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new StreamTimeout()), budget);
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  // If the timer wins, aborting upstream later rejects the pending read: withTimeout observes it.
+  const read = () =>
+    withTimeout(
+      reader.read(),
+      Math.max(0, Math.min(options.idleMs, deadline - options.now())),
+      () => new StreamTimeout(),
+    );
 
   const finishWithError = async (controller: ReadableStreamDefaultController<Uint8Array>, error: ApiError) => {
     over = true;

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { ApiError } from "../../lib/errors.ts";
 import { formatCredits } from "../../lib/money.ts";
+import { withTimeout } from "../../lib/time.ts";
 import type { HonoEnv } from "../../lib/types.ts";
 import { chatBound } from "../../metering/bounds.ts";
 import { resolveModel } from "../../metering/catalog.ts";
@@ -20,19 +21,8 @@ function waitUntil(c: Context<HonoEnv>, promise: Promise<unknown>): void {
   }
 }
 
-async function readBody(response: Response, idleMs: number): Promise<string> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      response.text(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error("body timeout")), idleMs);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const readBody = (response: Response, idleMs: number) =>
+  withTimeout(response.text(), idleMs, () => new Error("body timeout"));
 
 /** The one path every chat call takes: model, bound, hold, upstream, answer, settle. */
 export async function runChat(c: Context<HonoEnv>, request: ChatRequest): Promise<Response> {

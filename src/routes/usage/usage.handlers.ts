@@ -1,10 +1,9 @@
 import { ApiError } from "../../lib/errors.ts";
 import { creditsNumber, isoTime } from "../../lib/money.ts";
+import { DAY_MS, startOfUtcDay } from "../../lib/time.ts";
 import type { AppRouteHandler } from "../../lib/types.ts";
 import type { LedgerEntry } from "../../stores/ports.ts";
 import type { getUsage } from "./usage.routes.ts";
-
-const DAY_MS = 86_400_000;
 
 const encodeCursor = (seq: number) => btoa(`s${seq}`).replaceAll("=", "").replaceAll("+", "-").replaceAll("/", "_");
 
@@ -41,7 +40,7 @@ export const usage: AppRouteHandler<typeof getUsage> = async (c) => {
   const { store, now } = c.var.services;
   const account = c.var.caller.account_id;
   const before = cursor === undefined ? undefined : decodeCursor(cursor);
-  const today = Date.parse(`${new Date(now()).toISOString().slice(0, 10)}T00:00:00Z`);
+  const today = startOfUtcDay(now());
   const [entries, daily] = await Promise.all([
     store.ledger.entries(account, { before, limit: limit + 1 }),
     store.ledger.daily(account, today - (days - 1) * DAY_MS),

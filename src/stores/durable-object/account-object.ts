@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { randomHex } from "../../lib/crypto.ts";
+import { startOfUtcDay } from "../../lib/time.ts";
 import type {
   AccountInfo,
   AccountSource,
@@ -307,7 +308,7 @@ export class AccountObject extends DurableObject {
                 -SUM(amount) AS charged, COUNT(*) AS requests
          FROM ledger WHERE reason = 'usage' AND created_at >= ?
          GROUP BY date ORDER BY date DESC`,
-        since - (since % 86_400_000),
+        startOfUtcDay(since),
       )
       .toArray()
       .map((row) => ({ date: row.date, charged_micros: row.charged, requests: row.requests }));

@@ -1,5 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { randomHex } from "../../lib/crypto.ts";
+import { utcDay } from "../../lib/time.ts";
 import type {
   AccountInfo,
   AccountSource,
@@ -23,8 +24,6 @@ type StaticEntry = Omit<
   LedgerEntry,
   "account_id" | "amount_micros" | "balance_after_micros" | "uncollected_micros" | "seq"
 >;
-
-const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 /** `seq|balance_after|amount|uncollected|json`, as the scripts write ledger members. */
 function parseEntry(accountId: string, member: string): LedgerEntry {
