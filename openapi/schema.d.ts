@@ -561,48 +561,6 @@ export interface components {
              */
             key: string;
         };
-        Grant: {
-            account_id: string;
-            /** @example 10000000000 */
-            granted_micros: number;
-            /**
-             * @description Credits available after the grant
-             * @example 10000
-             */
-            credits: number;
-            credits_micros: number;
-            /**
-             * @description The ledger entry of this grant
-             * @example le_0123456789abcdef01234567
-             */
-            entry_id: string;
-            /** @description True when this Idempotency-Key was already applied */
-            replayed: boolean;
-        };
-        AddCreditsRequest: {
-            /**
-             * @description Grant to the account of this key; an unknown key is imported and gets a new account
-             * @example test-key-123
-             */
-            apiKey?: string;
-            /** @example acct_8c1f2e3d4a5b6c7d8e9f */
-            accountId?: string;
-            /**
-             * @description Credits to add, up to 6 decimals
-             * @example 10000
-             */
-            credits: number;
-        };
-        AccountWithKey: {
-            /** @example acct_8c1f2e3d4a5b6c7d8e9f */
-            id: string;
-            /** @enum {string} */
-            source: "key" | "rapidapi";
-            plan: string | null;
-            /** Format: date-time */
-            created_at: string;
-            key: components["schemas"]["ApiKeyWithSecret"];
-        };
     };
     responses: never;
     parameters: never;

@@ -65,7 +65,25 @@ export function buildOpenAPIDocument(app: AppOpenAPI, audience: Audience): Docum
   const securitySchemes = Object.fromEntries(
     Object.entries(doc.components?.securitySchemes ?? {}).filter(([name]) => !PRIVATE_SCHEMES.includes(name)),
   );
-  return { ...doc, paths, components: { ...doc.components, securitySchemes } };
+  // Keep only the schemas the public paths reach, so admin and webhook shapes stay out too.
+  const all = (doc.components?.schemas ?? {}) as Record<string, unknown>;
+  const reached = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) return node.forEach(visit);
+    if (node === null || typeof node !== "object") return;
+    for (const [key, value] of Object.entries(node)) {
+      if (key === "$ref" && typeof value === "string" && value.startsWith("#/components/schemas/")) {
+        const name = value.slice("#/components/schemas/".length);
+        if (!reached.has(name)) {
+          reached.add(name);
+          visit(all[name]);
+        }
+      } else visit(value);
+    }
+  };
+  visit(paths);
+  const schemas = Object.fromEntries(Object.entries(all).filter(([name]) => reached.has(name)));
+  return { ...doc, paths, components: { ...doc.components, schemas, securitySchemes } } as Document;
 }
 
 const cache = new WeakMap<AppOpenAPI, Map<Audience, Document>>();

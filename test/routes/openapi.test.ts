@@ -95,6 +95,11 @@ describe("GET /openapi.json", () => {
     expect(doc.components.securitySchemes.adminSecret).toBeUndefined();
     expect(Object.keys(doc.paths).filter((p) => p.startsWith("/admin") || p.startsWith("/webhooks"))).toEqual([]);
     expect(JSON.stringify(doc)).not.toMatch(/"\$ref":"(?!#)/);
+    // admin-only shapes stay out of the public components too
+    const schemas = Object.keys((doc.components as { schemas?: object }).schemas ?? {});
+    expect(schemas).not.toContain("Grant");
+    expect(schemas).not.toContain("AddCreditsRequest");
+    expect(schemas).toContain("ApiKey");
   });
 });
 
