@@ -69,7 +69,10 @@ export function buildOpenAPIDocument(app: AppOpenAPI, audience: Audience): Docum
   const all = (doc.components?.schemas ?? {}) as Record<string, unknown>;
   const reached = new Set<string>();
   const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
+    if (Array.isArray(node)) {
+      for (const item of node) visit(item);
+      return;
+    }
     if (node === null || typeof node !== "object") return;
     for (const [key, value] of Object.entries(node)) {
       if (key === "$ref" && typeof value === "string" && value.startsWith("#/components/schemas/")) {
