@@ -95,6 +95,21 @@ export const EnvSchema = z
   });
 
 export type Config = z.output<typeof EnvSchema>;
+
+/** Variables whose values must never appear in an answer or a log (the scrubber removes them). */
+export const SECRET_VARS = [
+  "ADMIN_SECRET",
+  "RAPIDAPI_SECRET",
+  "UPSTASH_REDIS_REST_TOKEN",
+  "OPENAI_API_KEY",
+  "ANTHROPIC_API_KEY",
+  "GOOGLE_API_KEY",
+  "ELEVENLABS_API_KEY",
+  "STABILITY_API_KEY",
+  "STRIPE_SECRET_KEY",
+  "STRIPE_WEBHOOK_SECRET",
+  "DEV_SEED_KEY",
+] as const satisfies readonly (keyof Config)[];
 export type EnvVarName = keyof z.input<typeof EnvSchema>;
 export const ENV_VAR_NAMES = Object.keys(EnvSchema.shape) as EnvVarName[];
 

@@ -1,7 +1,9 @@
 import { Redis } from "@upstash/redis/cloudflare";
-import type { Bindings, Config } from "./env.ts";
+import { type Bindings, type Config, SECRET_VARS } from "./env.ts";
+import { createScrubber } from "./lib/scrub.ts";
 import type { Services } from "./lib/types.ts";
 import { pricingConfig } from "./metering/pricing.ts";
+import { Providers } from "./providers/registry.ts";
 import { createDurableObjectStore } from "./stores/durable-object/store.ts";
 import type { Store } from "./stores/ports.ts";
 import { createRedisStore } from "./stores/redis/store.ts";
@@ -29,7 +31,15 @@ const built = new WeakMap<object, Services>();
 export function servicesFor(bindings: Bindings, config: Config): Services {
   let services = built.get(bindings);
   if (!services) {
-    services = { store: storeFor(bindings, config), now: () => Date.now(), pricing: pricingConfig(config) };
+    const scrub = createScrubber(SECRET_VARS.map((name) => config[name]));
+    // Looked up at call time, so the runtime's (or a test's) current fetch is the one used.
+    const upstreamFetch: typeof fetch = (input, init) => fetch(input, init);
+    services = {
+      store: storeFor(bindings, config),
+      now: () => Date.now(),
+      pricing: pricingConfig(config),
+      providers: new Providers(config, upstreamFetch, scrub),
+    };
     built.set(bindings, services);
   }
   return services;

@@ -1,17 +1,11 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Bindings, Config } from "../env.ts";
 import type { PricingConfig } from "../metering/pricing.ts";
-import type { AccountSource, Store } from "../stores/ports.ts";
+import type { Providers } from "../providers/registry.ts";
+import type { Store } from "../stores/ports.ts";
+import type { Caller } from "./caller.ts";
 
-/** Who is calling, as established by the auth middleware. */
-export interface Caller {
-  account_id: string;
-  source: AccountSource;
-  /** RapidAPI subscription plan (X-RapidAPI-Subscription); null for key holders. */
-  plan: string | null;
-  /** The native key used; null for RapidAPI callers. */
-  key_id: string | null;
-}
+export type { Caller } from "./caller.ts";
 
 /** Clients built once per isolate by the init middleware; handlers never construct their own. */
 export interface Services {
@@ -19,6 +13,8 @@ export interface Services {
   now: () => number;
   /** MARGIN_MULTIPLIER and STRIPE_PRICE_USD_PER_CREDIT as exact ratios. */
   pricing: PricingConfig;
+  /** The configured provider modules. */
+  providers: Providers;
 }
 
 export interface AppVariables {

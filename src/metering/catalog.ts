@@ -1,7 +1,14 @@
 import { ApiError } from "../lib/errors.ts";
 import { utcDay } from "../lib/time.ts";
 import { CATALOG } from "./catalog-data.ts";
-import { type CatalogEntry, type ModelKind, type PriceTable, priceUnit, type UsageKind } from "./catalog-types.ts";
+import {
+  type CatalogEntry,
+  type ModelKind,
+  type PriceTable,
+  type Provider,
+  priceUnit,
+  type UsageKind,
+} from "./catalog-types.ts";
 import { type PricingConfig, parsePrice } from "./pricing.ts";
 
 export { CATALOG };
@@ -19,6 +26,14 @@ export function findModel(model: string): CatalogEntry | undefined {
   if (exact) return exact;
   const bare = byBareId.get(model);
   return bare?.length === 1 ? bare[0] : undefined;
+}
+
+/** Providers with at least one model of `kind`, in catalog order (the legacy chat route's enum). */
+export function providersOf(kind: ModelKind): [Provider, ...Provider[]] {
+  return [...new Set(CATALOG.filter((entry) => entry.kind === kind).map((entry) => entry.provider))] as [
+    Provider,
+    ...Provider[],
+  ];
 }
 
 export function isRetired(entry: CatalogEntry, now: number): boolean {

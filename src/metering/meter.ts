@@ -1,11 +1,11 @@
 import { randomHex } from "../lib/crypto.ts";
 import { ApiError } from "../lib/errors.ts";
-import { formatCredits } from "../lib/money.ts";
-import type { Caller } from "../lib/types.ts";
+import { log } from "../lib/log.ts";
+import type { Caller } from "../lib/caller.ts";
 import type { Store } from "../stores/ports.ts";
-import type { ChatBound } from "./bounds.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
-import { type PricingConfig, priceUsage, type UsageRecord } from "./pricing.ts";
+import { type CallProgress, type Hold, insufficientCredits } from "./hold.ts";
+import { type PricingConfig, type Priced, priceUsage, type UsageRecord } from "./pricing.ts";
 
 /** Settle and release are idempotent by hold id, so a store blip at the end of a call is retried. */
 async function retried<T>(work: () => Promise<T>, delays = [100, 400]): Promise<T> {
@@ -20,8 +20,11 @@ async function retried<T>(work: () => Promise<T>, delays = [100, 400]): Promise<
   return work();
 }
 
-/** Streams are cut off after this long, so a hold's lifetime is bounded. */
-export const MAX_STREAM_MS = 10 * 60_000;
+/**
+ * Reported usage that costs more than this many times the hold cannot be real: the hold already
+ * prices the largest usage the upstream request allows. Such a call is the provider's failure.
+ */
+export const SANE_USAGE_FACTOR = 10;
 
 export interface MeterDeps {
   store: Store;
@@ -35,30 +38,30 @@ export interface Settled {
   remaining_micros: number;
 }
 
-/**
- * One metered call: the hold placed before the upstream call, then exactly one of settle
- * (charge the actual usage) or release (charge nothing). Both are idempotent, and a
- * second, different ending is ignored, so racing endings (stream end vs client gone) are safe.
- */
-interface MeterState {
+interface MeterState<H extends Hold> {
   deps: MeterDeps;
   caller: Caller;
   entry: CatalogEntry;
   requestId: string;
   holdId: string;
-  bound: ChatBound;
+  hold: H;
   /** Available to spend once the hold is placed. */
   remainingAfterHold: number;
 }
 
-export class Meter {
+/**
+ * One metered call: the hold placed before the upstream call, then exactly one of settle
+ * (charge the actual usage) or release (charge nothing). Both are idempotent, and a
+ * second, different ending is ignored, so racing endings (stream end vs client gone) are safe.
+ */
+export class Meter<H extends Hold = Hold> {
   private ending: Promise<Settled | null> | null = null;
-  private readonly state: MeterState;
+  private readonly state: MeterState<H>;
   private markEnded: () => void = () => {};
   /** Resolves once the call is settled or released (or that failed): hand it to waitUntil. */
   readonly ended: Promise<void>;
 
-  private constructor(state: MeterState) {
+  private constructor(state: MeterState<H>) {
     this.state = state;
     this.ended = new Promise((resolve) => {
       this.markEnded = resolve;
@@ -71,8 +74,8 @@ export class Meter {
     return this.ending;
   }
 
-  get bound(): ChatBound {
-    return this.state.bound;
+  get hold(): H {
+    return this.state.hold;
   }
 
   get remainingAfterHold(): number {
@@ -80,65 +83,100 @@ export class Meter {
   }
 
   /**
-   * Holds the bound. `boundFor(available)` computes it; when the client set no output limit
-   * it can shrink to what the balance affords, which costs a second try only when the first
-   * hold did not fit.
+   * Places the hold. A hold that does not fit the balance shrinks to what it affords when it
+   * can (a second try only then); otherwise the call is refused with 402.
    */
-  static async open(
+  static async open<H extends Hold>(
     deps: MeterDeps,
     caller: Caller,
     entry: CatalogEntry,
     requestId: string,
     ttlMs: number,
-    boundFor: (available: number) => ChatBound,
-  ): Promise<Meter> {
+    initial: H,
+  ): Promise<Meter<H>> {
     // Never derived from the request id: clients may send their own x-request-id, and reuse it.
     const holdId = `hold_${randomHex(16)}`;
-    let bound = boundFor(Number.MAX_SAFE_INTEGER);
-    let result = await deps.store.ledger.reserve(caller.account_id, holdId, bound.micros, ttlMs, deps.now());
-    if (result.status === "insufficient" && bound.max_output_to_send !== undefined) {
-      bound = boundFor(result.available_micros);
-      result = await deps.store.ledger.reserve(caller.account_id, holdId, bound.micros, ttlMs, deps.now());
+    let hold = initial;
+    const reserve = () => deps.store.ledger.reserve(caller.account_id, holdId, hold.micros, ttlMs, deps.now());
+    let result = await reserve();
+    if (result.status === "insufficient" && hold.shrink) {
+      // A capability's shrink returns a hold of its own kind (a ChatHold shrinks to a ChatHold).
+      hold = hold.shrink(result.available_micros) as H;
+      result = await reserve();
     }
-    if (result.status === "insufficient") {
-      throw new ApiError(
-        "INSUFFICIENT_CREDITS",
-        `This call needs up to ${formatCredits(bound.micros)} credits held; your balance is ${formatCredits(
-          Math.max(0, result.available_micros),
-        )} credits.`,
-      );
-    }
+    if (result.status === "insufficient") throw insufficientCredits(result.available_micros, hold.micros);
     const remainingAfterHold = result.balance.balance_micros - result.balance.held_micros;
-    return new Meter({ deps, caller, entry, requestId, holdId, bound, remainingAfterHold });
+    return new Meter({ deps, caller, entry, requestId, holdId, hold, remainingAfterHold });
   }
 
-  /** Charges the usage (priced from the catalog) and drops the hold. */
-  settle(usage: UsageRecord): Promise<Settled | null> {
-    if (this.ending) return this.ending;
+  /**
+   * Prices usage, or undefined when it cannot be priced (bad counts) or, for usage a provider
+   * reported, when it is out of any sane range. The hold's own estimates are capped at the hold.
+   */
+  private price(usage: UsageRecord, reported: boolean): Priced | undefined {
+    const { deps, entry, hold } = this.state;
+    try {
+      const priced = priceUsage(entry, usage, deps.now(), deps.pricing);
+      return !reported || priced.micros <= SANE_USAGE_FACTOR * Math.max(hold.micros, 1) ? priced : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private charge(usage: UsageRecord, priced: Priced, micros: number): Promise<Settled | null> {
     const { deps, caller, entry, requestId, holdId } = this.state;
+    const charge = {
+      amount_micros: micros,
+      request_id: requestId,
+      provider: entry.provider,
+      model: entry.id,
+      usage: Object.fromEntries(Object.entries(usage).filter(([, n]) => n)) as Record<string, number>,
+      cost_usd: priced.cost_usd,
+    };
     return this.end(
-      (async () => {
-        const priced = priceUsage(entry, usage, deps.now(), deps.pricing);
-        const charge = {
-          amount_micros: priced.micros,
-          request_id: requestId,
-          provider: entry.provider,
-          model: entry.id,
-          usage: Object.fromEntries(Object.entries(usage).filter(([, n]) => n)) as Record<string, number>,
-          cost_usd: priced.cost_usd,
-        };
-        const result = await retried(() => deps.store.ledger.settle(caller.account_id, holdId, charge, deps.now()));
-        return {
-          charged_micros: result.charged_micros,
-          remaining_micros: result.balance.balance_micros - result.balance.held_micros,
-        };
-      })(),
+      retried(() => deps.store.ledger.settle(caller.account_id, holdId, charge, deps.now())).then((result) => ({
+        charged_micros: result.charged_micros,
+        remaining_micros: result.balance.balance_micros - result.balance.held_micros,
+      })),
     );
   }
 
-  /** The disconnect rule: reported usage if any, else the bound's input and ceil(bytes streamed / 4) output. */
-  settleInterrupted(reported: UsageRecord | undefined, streamedBytes: number): Promise<Settled | null> {
-    return this.settle(reported ?? { input: this.state.bound.input_tokens, output: Math.ceil(streamedBytes / 4) });
+  /**
+   * Charges the usage the provider reported (priced from the catalog) and drops the hold. Usage
+   * out of any sane range is the provider's failure: the hold is released and this throws 502.
+   */
+  async settle(usage: UsageRecord): Promise<Settled | null> {
+    if (this.ending) return this.ending;
+    const priced = this.price(usage, true);
+    if (priced) return this.charge(usage, priced, priced.micros);
+    log("error", "provider reported usage out of range", {
+      request_id: this.state.requestId,
+      provider: this.state.entry.provider,
+      model: this.state.entry.id,
+      usage,
+    });
+    await this.release();
+    throw new ApiError(
+      "PROVIDER_ERROR",
+      "The provider reported usage the gateway cannot trust. Nothing was charged; retry later.",
+    );
+  }
+
+  /**
+   * A call cut short once the provider was called: the hold's fair estimate, never above the
+   * hold. Reported usage out of range is ignored in favour of the estimate alone.
+   */
+  settleInterrupted(progress: CallProgress): Promise<Settled | null> {
+    if (this.ending) return this.ending;
+    const { hold } = this.state;
+    let usage = hold.interrupted(progress);
+    let priced = this.price(usage, progress.reported !== undefined);
+    if (!priced) {
+      usage = hold.interrupted({ streamedBytes: progress.streamedBytes });
+      priced = this.price(usage, false);
+    }
+    if (!priced) return this.release();
+    return this.charge(usage, priced, Math.min(priced.micros, hold.micros));
   }
 
   /** Drops the hold: the upstream call failed, so nothing is charged. */

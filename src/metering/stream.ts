@@ -1,128 +1,197 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { ApiError, errorEnvelope } from "../lib/errors.ts";
+import { ApiError } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
+import { utf8Bytes } from "../lib/text.ts";
 import { withTimeout } from "../lib/time.ts";
-import type { ChatAdapter, ChatStreamState } from "../providers/types.ts";
-import { utf8Bytes } from "./bounds.ts";
 import type { Meter } from "./meter.ts";
 import type { UsageRecord } from "./pricing.ts";
 
-const encoder = new TextEncoder();
-const frame = (payload: string) => encoder.encode(`data: ${payload}\n\n`);
+/** What one upstream event (or the upstream's end of file) means for the client and for metering. */
+export interface StreamStep {
+  /** Frames for the client, already in the capability's wire format. */
+  frames: string[];
+  /** The usage reported so far, merged across events by the source. */
+  usage?: UsageRecord;
+  /** Output text the client received in this step, for the interrupted-call estimate. */
+  text?: string;
+  /** The answer is complete: settle, then send `finish()`. */
+  done?: boolean;
+  /** The upstream failed: charge what was streamed, then send `fail()`. */
+  error?: ApiError;
+}
 
-class StreamTimeout extends Error {
-  override name = "StreamTimeout";
+/**
+ * A capability's stream: the provider adapter's event translation composed with the
+ * capability's writer. Metering sees frames and usage, never a wire format.
+ */
+export interface StreamSource {
+  event(event: EventSourceMessage): StreamStep;
+  /** The upstream reached end of file (a stream without a terminator, like Gemini's, ends here). */
+  end(): StreamStep;
+  /** The frames that close a complete answer, sent once it is settled. */
+  finish(): string[];
+  /** The frames that report a failure, sent once what was streamed is charged. */
+  fail(error: ApiError): string[];
 }
 
 export interface MeteredStreamOptions {
   upstream: ReadableStream<Uint8Array>;
   /** Aborts the upstream call (client gone, idle, too long). */
   abort: AbortController;
-  adapter: ChatAdapter;
-  state: ChatStreamState;
+  source: StreamSource;
   meter: Meter;
   idleMs: number;
+  /** The stream is cut this long after it starts, by a timer, whether or not the client reads. */
   maxMs: number;
   requestId: string;
-  now: () => number;
 }
 
+class StreamTimeout extends Error {
+  override name = "StreamTimeout";
+}
+
+const encoder = new TextEncoder();
+
 /**
- * The client's SSE stream. Each upstream chunk is parsed (eventsource-parser) and its frames are
- * sent on at once; usage is read on the fly. The stream settles before its last frame: `[DONE]`
- * after a complete answer, or a final `data: {"error": ...}` frame (what was streamed is charged).
- * If the client goes away, `cancel` charges by the disconnect rule and aborts upstream.
+ * The client's stream. Each upstream chunk is parsed (eventsource-parser) and its frames are
+ * sent on at once; usage is read on the fly. The stream settles before its last frames. If the
+ * client goes away, `cancel` charges the interrupted estimate and aborts upstream. The stream
+ * cap runs on a timer, so a client that stops reading cannot keep the call (and its hold) alive.
  */
 export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uint8Array> {
-  const { adapter, state, meter, abort, requestId } = options;
+  const { source, meter, abort, requestId } = options;
   const reader = options.upstream.getReader();
   // A broken upstream rejects `closed` too; the read path already handles the failure.
   reader.closed.catch(() => {});
   const decoder = new TextDecoder();
   const events: EventSourceMessage[] = [];
   const parser = createParser({ onEvent: (event) => events.push(event) });
-  const deadline = options.now() + options.maxMs;
   let usage: UsageRecord | undefined;
   let streamedBytes = 0;
+  /** Set once the call has an ending (done, failed, cut, client gone): nothing else may end it. */
   let over = false;
   /** Set when the client went away: nothing may be enqueued after that. */
   let cancelled = false;
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let capTimer: ReturnType<typeof setTimeout> | undefined;
 
-  // If the timer wins, aborting upstream later rejects the pending read: withTimeout observes it.
-  const read = () =>
-    withTimeout(
-      reader.read(),
-      Math.max(0, Math.min(options.idleMs, deadline - options.now())),
-      () => new StreamTimeout(),
-    );
-
-  const finishWithError = async (controller: ReadableStreamDefaultController<Uint8Array>, error: ApiError) => {
-    over = true;
-    abort.abort();
-    log("warn", "stream failed", { request_id: requestId, code: error.code });
-    await meter.settleInterrupted(usage, streamedBytes).catch(() => null);
+  /** Frames enqueued since the last pull started: the client gets to read them first. */
+  let sent = 0;
+  const send = (frames: string[]) => {
     if (cancelled) return;
-    controller.enqueue(frame(JSON.stringify(errorEnvelope(error, requestId))));
-    controller.close();
+    for (const frame of frames) controller.enqueue(encoder.encode(frame));
+    sent += frames.length;
+  };
+  const close = () => {
+    clearTimeout(capTimer);
+    if (!cancelled) controller.close();
   };
 
+  const fail = async (error: ApiError) => {
+    if (over) return;
+    over = true;
+    abort.abort();
+    reader.cancel().catch(() => {});
+    log("warn", "stream failed", { request_id: requestId, code: error.code });
+    await meter.settleInterrupted({ ...(usage ? { reported: usage } : {}), streamedBytes }).catch(() => null);
+    send(source.fail(error));
+    close();
+  };
+
+  const complete = async () => {
+    if (over) return;
+    over = true;
+    reader.cancel().catch(() => {});
+    try {
+      if (usage) await meter.settle(usage);
+      else await meter.settleInterrupted({ streamedBytes });
+    } catch (error) {
+      if (error instanceof ApiError && error.code !== "STORE_UNAVAILABLE") {
+        // Usage the gateway cannot trust: the hold was released; the client learns the answer is void.
+        send(source.fail(error));
+        close();
+        return;
+      }
+      // The store is down past the retries: logged by the store; the answer itself is complete.
+    }
+    send(source.finish());
+    close();
+  };
+
+  /** Applies one step; true when the stream has ended. */
+  const apply = async (step: StreamStep): Promise<boolean> => {
+    if (over) return true;
+    if (step.usage) usage = step.usage;
+    if (step.text) streamedBytes += utf8Bytes(step.text);
+    if (step.error) {
+      await fail(step.error);
+      return true;
+    }
+    send(step.frames);
+    if (step.done) {
+      await complete();
+      return true;
+    }
+    return false;
+  };
+
+  const read = () => withTimeout(reader.read(), options.idleMs, () => new StreamTimeout());
+
   return new ReadableStream<Uint8Array>({
-    async pull(controller) {
+    start(c) {
+      controller = c;
+      capTimer = setTimeout(
+        () =>
+          void fail(
+            new ApiError(
+              "PROVIDER_TIMEOUT",
+              `The stream reached its ${Math.round(options.maxMs / 1000)} s limit and was cut; what was streamed is charged.`,
+            ),
+          ),
+        options.maxMs,
+      );
+    },
+    async pull() {
       for (;;) {
-        let sent = false;
+        if (over) return;
+        sent = 0;
         for (let event = events.shift(); event; event = events.shift()) {
-          const step = adapter.onStreamEvent(state, event);
-          if (step.usage) usage = step.usage;
-          if (step.text) streamedBytes += utf8Bytes(step.text);
-          if (step.error) return finishWithError(controller, step.error);
-          for (const payload of step.frames) controller.enqueue(frame(payload));
-          sent ||= step.frames.length > 0;
-          if (step.done) {
-            over = true;
-            await meter.settleInterrupted(usage, streamedBytes).catch(() => null);
-            reader.cancel().catch(() => {});
-            if (cancelled) return;
-            controller.enqueue(frame("[DONE]"));
-            controller.close();
-            return;
-          }
+          if (await apply(source.event(event))) return;
         }
-        if (sent) return;
+        // Frames were sent: let the client pull again before reading more from upstream.
+        if (sent > 0) return;
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
           chunk = await read();
         } catch (error) {
-          const timeout = error instanceof StreamTimeout;
-          return finishWithError(
-            controller,
-            timeout
+          return fail(
+            error instanceof StreamTimeout
               ? new ApiError(
                   "PROVIDER_TIMEOUT",
                   "The provider stopped sending; the stream was cut and what was streamed is charged.",
                 )
-              : new ApiError(
-                  "PROVIDER_ERROR",
-                  "The provider connection broke mid-answer; what was streamed is charged.",
-                ),
+              : new ApiError("PROVIDER_ERROR", "The provider connection broke mid-answer; what was streamed is charged."),
           );
         }
+        if (over) return;
         if (chunk.done) {
           parser.feed(decoder.decode());
-          if (events.length > 0) continue;
-          return finishWithError(
-            controller,
-            new ApiError("PROVIDER_ERROR", "The provider ended the answer early; what was streamed is charged."),
-          );
+          for (let event = events.shift(); event; event = events.shift()) {
+            if (await apply(source.event(event))) return;
+          }
+          await apply(source.end());
+          return;
         }
         parser.feed(decoder.decode(chunk.value, { stream: true }));
       }
     },
     async cancel() {
       cancelled = true;
+      clearTimeout(capTimer);
       if (over) return;
       over = true;
       abort.abort();
-      await meter.settleInterrupted(usage, streamedBytes).catch(() => null);
+      await meter.settleInterrupted({ ...(usage ? { reported: usage } : {}), streamedBytes }).catch(() => null);
     },
   });
 }

@@ -59,9 +59,11 @@ describe("POST /v1/chat/completions", () => {
       temperature: 0.2,
       top_p: 0.9,
       stop: ["\n\n"],
-      max_tokens: 50,
+      // the output limit the hold covers, in the one field OpenAI takes
+      max_completion_tokens: 50,
       user: "end-user-7",
     });
+    expect(upstream?.body).not.toHaveProperty("max_tokens");
     expect(upstream?.body.messages).toHaveLength(4);
     // a field that would change the price is not forwarded
     expect(upstream?.body).not.toHaveProperty("service_tier");

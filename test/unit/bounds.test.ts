@@ -3,13 +3,14 @@ import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/lib/errors.ts";
 import {
   boundMicros,
-  chatBound,
+  chatHold,
   inputTokenBound,
+  interruptedUsage,
   MIN_OUTPUT_TOKENS,
   PER_MESSAGE_TOKENS,
   PER_REQUEST_TOKENS,
   TOOLS_OVERHEAD_TOKENS,
-} from "../../src/metering/bounds.ts";
+} from "../../src/capabilities/chat/hold.ts";
 import { CATALOG } from "../../src/metering/catalog.ts";
 import {
   attoUsdToMicros,
@@ -49,76 +50,91 @@ describe("input token bound", () => {
   });
 });
 
-describe("chat bound", () => {
+describe("chat hold", () => {
   const request = { texts: ["Say hi"], messages: 1, hasTools: false };
+  const options = { now: NOW, pricing, defaultMaxOutput: 4096 };
 
-  it("holds the client's own max_tokens, or 402 when unaffordable", () => {
-    const bound = chatBound(
-      mini,
-      { ...request, requestedMaxOutput: 100 },
-      {
-        now: NOW,
-        pricing,
-        defaultMaxOutput: 4096,
-        available: 10_000_000,
-      },
-    );
-    expect(bound).toMatchObject({ input_tokens: 6 + PER_MESSAGE_TOKENS + PER_REQUEST_TOKENS, output_tokens: 100 });
-    expect(bound.max_output_to_send).toBeUndefined();
-    expect(() =>
-      chatBound(
-        mini,
-        { ...request, requestedMaxOutput: 100 },
-        { now: NOW, pricing, defaultMaxOutput: 4096, available: bound.micros - 1 },
-      ),
-    ).toThrow(ApiError);
+  it("holds the client's own max_tokens and never shrinks it (the 402 comes from the store)", () => {
+    const hold = chatHold(mini, { ...request, requestedMaxOutput: 100 }, options);
+    expect(hold).toMatchObject({ input_tokens: 6 + PER_MESSAGE_TOKENS + PER_REQUEST_TOKENS, output_tokens: 100 });
+    expect(hold.micros).toBe(boundMicros(mini, NOW, hold.input_tokens, 100, pricing));
+    expect(hold.shrink).toBeUndefined();
   });
 
-  it("says the balance and the amount needed in the 402", () => {
+  it("says the balance and the amount needed in the 402 when even the smallest output does not fit", () => {
+    const hold = chatHold(mini, request, options);
     try {
-      chatBound(
-        mini,
-        { ...request, requestedMaxOutput: 1000 },
-        { now: NOW, pricing, defaultMaxOutput: 4096, available: 5 },
-      );
+      hold.shrink?.(5);
       expect.unreachable();
     } catch (error) {
+      expect(error).toBeInstanceOf(ApiError);
       expect(error).toMatchObject({ code: "INSUFFICIENT_CREDITS" });
       expect((error as Error).message).toMatch(/needs up to [\d.]+ credits held; your balance is 0.000005 credits/);
     }
   });
 
-  it("without max_tokens holds DEFAULT_MAX_OUTPUT_TOKENS and sends it upstream", () => {
-    const bound = chatBound(mini, request, { now: NOW, pricing, defaultMaxOutput: 4096, available: 10_000_000_000 });
-    expect(bound).toMatchObject({ output_tokens: 4096, max_output_to_send: 4096 });
+  it("without max_tokens holds DEFAULT_MAX_OUTPUT_TOKENS, which is what is sent upstream", () => {
+    const hold = chatHold(mini, request, options);
+    expect(hold).toMatchObject({ output_tokens: 4096 });
+    expect(hold.shrink?.(Number.MAX_SAFE_INTEGER)).toMatchObject({ output_tokens: 4096, micros: hold.micros });
   });
 
-  it("lowers the default output to what the balance affords, down to 16 tokens", () => {
+  it("shrinks the default output to what the balance affords, down to 16 tokens", () => {
     const affordable = boundMicros(mini, NOW, inputTokenBound(request), 500, pricing);
-    const bound = chatBound(mini, request, { now: NOW, pricing, defaultMaxOutput: 4096, available: affordable });
-    expect(bound.output_tokens).toBeGreaterThanOrEqual(500);
-    expect(bound.micros).toBeLessThanOrEqual(affordable);
-    expect(boundMicros(mini, NOW, bound.input_tokens, bound.output_tokens + 1, pricing)).toBeGreaterThan(affordable);
+    const hold = chatHold(mini, request, options).shrink?.(affordable);
+    if (!hold) throw new Error("a default hold shrinks");
+    expect(hold.output_tokens).toBeGreaterThanOrEqual(500);
+    expect(hold.micros).toBeLessThanOrEqual(affordable);
+    expect(boundMicros(mini, NOW, hold.input_tokens, hold.output_tokens + 1, pricing)).toBeGreaterThan(affordable);
+    expect(hold.shrink).toBeUndefined();
     const tooPoor = boundMicros(mini, NOW, inputTokenBound(request), MIN_OUTPUT_TOKENS, pricing) - 1;
-    expect(() => chatBound(mini, request, { now: NOW, pricing, defaultMaxOutput: 4096, available: tooPoor })).toThrow(
-      /needs up to/,
-    );
+    expect(() => chatHold(mini, request, options).shrink?.(tooPoor)).toThrow(/needs up to/);
   });
 
   it("caps the output at the model's limit", () => {
-    const bound = chatBound(
-      mini,
-      { ...request, requestedMaxOutput: 10_000_000 },
-      {
-        now: NOW,
-        pricing,
-        defaultMaxOutput: 4096,
-        available: Number.MAX_SAFE_INTEGER,
-      },
-    );
-    expect(bound.output_tokens).toBe(mini.max_output_tokens);
+    const hold = chatHold(mini, { ...request, requestedMaxOutput: 10_000_000 }, options);
+    expect(hold.output_tokens).toBe(mini.max_output_tokens);
   });
 
+  it("worst case is the bound's tokens at the dearest kinds, and costs exactly the hold", () => {
+    const hold = chatHold(mini, { ...request, requestedMaxOutput: 100 }, options);
+    expect(costOf(mini, hold.worstCase, NOW)).toBe(hold.micros);
+  });
+});
+
+describe("interrupted-call estimate", () => {
+  it("without reported usage: ceil(input bytes / 4) and ceil(streamed bytes / 4), output capped at the held output", () => {
+    expect(interruptedUsage({ streamedBytes: 9 }, 41, 100)).toEqual({ input: 11, output: 3 });
+    expect(interruptedUsage({ streamedBytes: 4000 }, 41, 10)).toEqual({ input: 11, output: 10 });
+  });
+
+  it("reported input replaces the estimate; reported and estimated output combine, taking the larger", () => {
+    // Anthropic reports input (and a placeholder output) first; 1,000 bytes then streamed.
+    const early = { input: 77, cache_write: 5, output: 1 };
+    expect(interruptedUsage({ reported: early, streamedBytes: 1000 }, 41, 4096)).toMatchObject({
+      input: 77,
+      cache_write: 5,
+      output: 250,
+    });
+    expect(interruptedUsage({ reported: { input: 7, output: 300 }, streamedBytes: 40 }, 41, 4096)).toMatchObject({
+      input: 7,
+      output: 300,
+    });
+  });
+
+  it("reasoning counts against the held output", () => {
+    expect(interruptedUsage({ reported: { input: 5, reasoning: 60 }, streamedBytes: 400 }, 20, 100)).toEqual({
+      input: 5,
+      cached_input: 0,
+      cache_write: 0,
+      cache_write_1h: 0,
+      output: 40,
+      reasoning: 60,
+    });
+  });
+});
+
+describe("chat hold, property", () => {
   it("property: no usage the request allows costs more than its hold, for every chat model", () => {
     fc.assert(
       fc.property(
@@ -140,12 +156,7 @@ describe("chat bound", () => {
             hasTools,
             requestedMaxOutput: maxOut,
           };
-          const bound = chatBound(entry, req, {
-            now,
-            pricing,
-            defaultMaxOutput: 4096,
-            available: Number.MAX_SAFE_INTEGER,
-          });
+          const bound = chatHold(entry, req, { now, pricing, defaultMaxOutput: 4096 });
           // Any split of at most the bound's input into the input kinds, and of output into output/reasoning.
           const total = splitWeights.reduce((a, b) => a + b, 0) || 1;
           const inputs = Math.max(0, bound.input_tokens - (filler % 7));

@@ -43,11 +43,11 @@ async function openMeter(store: Store) {
     entry as NonNullable<typeof entry>,
     "req_meter",
     60_000,
-    () => ({
-      input_tokens: 100,
-      output_tokens: 100,
+    {
       micros: 50_000,
-    }),
+      worstCase: { input: 100, output: 100 },
+      interrupted: ({ streamedBytes }) => ({ input: 100, output: Math.ceil(streamedBytes / 4) }),
+    },
   );
   return { meter, account };
 }
@@ -81,5 +81,28 @@ describe("Meter", () => {
       held_micros: 0,
     });
     await meter.ended; // resolves once the call has ended, for waitUntil
+  });
+
+  it("usage out of any sane range is the provider's failure: 502, nothing charged, no hold left", async () => {
+    const { store } = flaky(0);
+    const { meter, account } = await openMeter(store);
+    await expect(meter.settle({ input: 16, output: 1e14 })).rejects.toMatchObject({ code: "PROVIDER_ERROR" });
+    expect(await store.ledger.balance(account, Date.now())).toMatchObject({
+      balance_micros: 1_000_000,
+      held_micros: 0,
+    });
+    expect(await store.ledger.entries(account, { limit: 10 })).toHaveLength(1); // the grant only
+  });
+
+  it("an interrupted call is charged its estimate, never more than the hold", async () => {
+    const { store } = flaky(0);
+    const { meter, account } = await openMeter(store);
+    // 4 MB streamed would be a million output tokens: far above the 50,000 µcr held.
+    const settled = await meter.settleInterrupted({ streamedBytes: 4_000_000 });
+    expect(settled?.charged_micros).toBe(50_000);
+    expect(await store.ledger.balance(account, Date.now())).toMatchObject({
+      balance_micros: 1_000_000 - 50_000,
+      held_micros: 0,
+    });
   });
 });

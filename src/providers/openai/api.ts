@@ -1,12 +1,16 @@
-import type { Config } from "../../env.ts";
+/** Where and how to reach OpenAI. `baseUrl` includes /v1, like the official SDK's baseURL. */
+export interface OpenAIApi {
+  url(path: string): string;
+  headers(): Record<string, string>;
+}
 
-/** OPENAI_BASE_URL includes /v1 (like the official SDK's baseURL). */
-export const chatCompletionsUrl = (config: Config) => `${config.OPENAI_BASE_URL}/chat/completions`;
-
-export function headers(apiKey: string): Record<string, string> {
+export function openAIApi(apiKey: string, baseUrl: string): OpenAIApi {
   return {
-    authorization: `Bearer ${apiKey}`,
-    "content-type": "application/json",
-    accept: "application/json, text/event-stream",
+    url: (path) => `${baseUrl}${path}`,
+    headers: () => ({
+      authorization: `Bearer ${apiKey}`,
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+    }),
   };
 }

@@ -1,39 +1,17 @@
-import { ApiError } from "../../lib/errors.ts";
+import { parseJson, type UpstreamErrorDetail } from "../errors.ts";
 import { OpenAIErrorSchema } from "./chat.api-types.ts";
 
-function retryAfterSeconds(headers: Headers): string {
-  const ms = Number(headers.get("retry-after-ms"));
-  if (Number.isFinite(ms) && ms > 0) return String(Math.ceil(ms / 1000));
-  const seconds = Number(headers.get("retry-after"));
-  if (Number.isFinite(seconds) && seconds > 0) return String(Math.ceil(seconds));
-  return "1";
-}
+const QUOTA_CODES = new Set(["insufficient_quota", "credit_balance_exhausted", "billing_hard_limit_reached"]);
 
-/**
- * Maps an OpenAI error answer to the gateway's codes. Only a 400's message reaches the client
- * (it is about the client's request); 401/403 messages can quote a masked provider key and
- * quota messages describe the operator's account, so those get the gateway's own words.
- */
-export function parseOpenAIError(status: number, text: string, headers: Headers): ApiError {
-  let parsed: ReturnType<typeof OpenAIErrorSchema.safeParse> | undefined;
-  try {
-    parsed = OpenAIErrorSchema.safeParse(JSON.parse(text));
-  } catch {
-    parsed = undefined;
-  }
-  const error = parsed?.success ? parsed.data.error : undefined;
-  if (status === 400 || status === 422) {
-    return new ApiError("INVALID_REQUEST", `OpenAI refused the request: ${error?.message ?? "invalid request"}`, {
-      ...(error?.param ? { param: error.param } : {}),
-    });
-  }
-  if (status === 429 && error?.code !== "insufficient_quota" && error?.type !== "insufficient_quota") {
-    return new ApiError("PROVIDER_RATE_LIMITED", "OpenAI is rate limiting the gateway; retry after the delay given.", {
-      headers: { "retry-after": retryAfterSeconds(headers) },
-    });
-  }
-  if (status === 404) {
-    return new ApiError("PROVIDER_ERROR", "OpenAI does not serve this model right now. Nothing was charged.");
-  }
-  return new ApiError("PROVIDER_ERROR", `OpenAI answered ${status}. Nothing was charged; retry later.`);
+/** OpenAI's `{"error": {message, type, param, code}}`; a 429 for exhausted credit is not a rate limit. */
+export function extractOpenAIError(_status: number, body: string): UpstreamErrorDetail {
+  const parsed = OpenAIErrorSchema.safeParse(parseJson(body));
+  if (!parsed.success) return {};
+  const { message, param, code, type } = parsed.data.error;
+  return {
+    ...(message ? { message } : {}),
+    ...(param ? { param } : {}),
+    quota: QUOTA_CODES.has(String(code ?? "")) || QUOTA_CODES.has(type ?? ""),
+    credentials: code === "invalid_api_key",
+  };
 }

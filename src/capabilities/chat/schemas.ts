@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { providersOf } from "../../metering/catalog.ts";
 
 const TextPartSchema = z.object({ type: z.literal("text"), text: z.string() });
 /** Image, audio and file parts are refused until they are priced; they parse so the error can name them. */
@@ -86,7 +87,7 @@ export type ChatRequest = z.infer<typeof ChatRequestSchema>;
 
 /** POST /v1/chat: the original shape, `{provider, model, messages, ...}`. */
 export const LegacyChatRequestSchema = ChatRequestSchema.extend({
-  provider: z.enum(["openai", "anthropic", "google"]).openapi({ example: "openai" }),
+  provider: z.enum(providersOf("chat")).openapi({ example: "openai" }),
   model: z.string().min(1).max(128).openapi({ example: "gpt-4o-mini" }),
 }).openapi("ChatRequest", {
   example: { provider: "openai", model: "gpt-4o-mini", messages: [{ role: "user", content: "Say hi" }] },
@@ -128,6 +129,32 @@ export const ChatCompletionSchema = z
       usage: { prompt_tokens: 16, completion_tokens: 9, total_tokens: 25 },
     },
   });
+
+export type ChatCompletion = z.infer<typeof ChatCompletionSchema>;
+
+/** One `chat.completion.chunk` of a stream, as the official SDKs read it. */
+export interface ChatCompletionChunk {
+  id: string;
+  object: "chat.completion.chunk";
+  created: number;
+  model: string;
+  choices: {
+    index: number;
+    delta: {
+      role?: "assistant";
+      content?: string | null;
+      tool_calls?: {
+        index: number;
+        id?: string;
+        type?: "function";
+        function: { name?: string; arguments: string };
+      }[];
+      refusal?: string | null;
+    };
+    finish_reason: string | null;
+  }[];
+  usage?: ChatCompletion["usage"] | null;
+}
 
 export const ChatStreamSchema = z.string().openapi({
   description:

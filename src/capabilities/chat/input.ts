@@ -1,6 +1,7 @@
-import { ApiError } from "../lib/errors.ts";
-import type { ChatRequest } from "../routes/chat/chat.schemas.ts";
-import type { ChatBoundRequest } from "./bounds.ts";
+import { ApiError } from "../../lib/errors.ts";
+import type { ChatBoundRequest } from "./hold.ts";
+import type { ChatRequest } from "./schemas.ts";
+
 
 /**
  * Every piece of text a chat request sends upstream, for its input bound. Non-text parts

@@ -1,0 +1,31 @@
+import { formatCredits } from "../lib/money.ts";
+import type { Caller } from "../lib/caller.ts";
+import type { MeterDeps } from "./meter.ts";
+
+/** Streams are cut off this long after they start, so a hold's lifetime is bounded. */
+export const MAX_STREAM_MS = 10 * 60_000;
+
+/** Everything about the request that is not the capability's: who, which services, which limits. */
+export interface CallContext {
+  caller: Caller;
+  requestId: string;
+  deps: MeterDeps;
+  /** Time to the upstream's first byte, and between stream bytes. */
+  firstByteMs: number;
+  idleMs: number;
+  streamMaxMs?: number;
+  /** Aborts when the client goes away. */
+  clientSignal?: AbortSignal;
+  /** Keeps the settle alive after the answer is sent. */
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** Credit headers of an answer whose charge is known. */
+export function creditHeaders(settled: { charged_micros: number; remaining_micros: number } | null) {
+  const headers: Record<string, string> = {};
+  if (settled) {
+    headers["x-credits-charged"] = formatCredits(settled.charged_micros);
+    headers["x-credits-remaining"] = formatCredits(settled.remaining_micros);
+  }
+  return headers;
+}

@@ -1,0 +1,100 @@
+import { ApiError } from "../lib/errors.ts";
+import { formatCredits } from "../lib/money.ts";
+import { withTimeout } from "../lib/time.ts";
+import { bytesAnswer, jsonAnswer } from "./answers.ts";
+import { type CallContext, MAX_STREAM_MS } from "./call-context.ts";
+import { resolveModel } from "./catalog.ts";
+import type { CatalogEntry, ModelKind } from "./catalog-types.ts";
+import type { Hold } from "./hold.ts";
+import { Meter } from "./meter.ts";
+import type { UsageRecord } from "./pricing.ts";
+import { meteredStream, type StreamSource } from "./stream.ts";
+import { callUpstream, type UpstreamProvider, type UpstreamRequest } from "./upstream.ts";
+
+/** How the upstream's successful answer is read; each kind has its own response handler. */
+export type Answer =
+  /** A JSON body: the client's body and the usage it reports, or the provider's failure. */
+  | { type: "json"; read(json: unknown): { body: unknown; usage: UsageRecord } | ApiError }
+  /** Server-sent events, translated and framed by the source. */
+  | { type: "sse"; contentType: string; start(): StreamSource }
+  /** Bytes passed through as they arrive; the charge is known from the answer's head. */
+  | { type: "bytes"; usage(response: Response): UsageRecord };
+
+/** A capability's part of a call: the adapter behind a model, its hold, its request and answer. */
+export interface MeteredSpec<A, H extends Hold> {
+  model: string;
+  kind: ModelKind;
+  /** The provider and its adapter for this capability; undefined when not configured. */
+  resolve(entry: CatalogEntry): { provider: UpstreamProvider; adapter: A } | undefined;
+  /** The hold before the balance is known; it may shrink to what the balance affords. */
+  hold(entry: CatalogEntry, adapter: A): H;
+  /** Built once the hold is placed, so the request asks for exactly what the hold covers. */
+  request(entry: CatalogEntry, adapter: A, hold: H): UpstreamRequest;
+  answer(entry: CatalogEntry, adapter: A, hold: H): Answer;
+  /** Displayed for an unconfigured provider. */
+  providerName(entry: CatalogEntry): string;
+}
+
+/**
+ * The one metered path (DESIGN "The request pipeline"): caller gate, model → provider adapter,
+ * hold, upstream with timeouts, release on any failure, settle, credit headers. Once the upstream
+ * call is sent the call is never free; a failed upstream call is.
+ */
+export async function meteredCall<A, H extends Hold>(ctx: CallContext, spec: MeteredSpec<A, H>): Promise<Response> {
+  const { caller, deps, requestId } = ctx;
+  if (caller.source === "rapidapi") {
+    throw new ApiError("FORBIDDEN", "Metered calls are not yet available through RapidAPI; use a direct API key.");
+  }
+  const entry = resolveModel(spec.model, deps.now(), spec.kind);
+  const resolved = spec.resolve(entry);
+  if (!resolved) {
+    throw new ApiError("PROVIDER_NOT_CONFIGURED", `${spec.providerName(entry)} models are not available on this gateway.`);
+  }
+  const { provider, adapter } = resolved;
+  const streamMaxMs = ctx.streamMaxMs ?? MAX_STREAM_MS;
+  // A hold lives as long as its call can: first byte, the stream cap (a timer), and a margin.
+  const ttlMs = ctx.firstByteMs + streamMaxMs + 60_000;
+  const meter = await Meter.open(deps, caller, entry, requestId, ttlMs, spec.hold(entry, adapter));
+  ctx.waitUntil(meter.ended);
+
+  let upstream: Awaited<ReturnType<typeof callUpstream>>;
+  try {
+    upstream = await callUpstream(provider, spec.request(entry, adapter, meter.hold), ctx.firstByteMs, requestId);
+  } catch (error) {
+    await meter.release();
+    throw error;
+  }
+  const { response, controller } = upstream;
+  if (!response.ok || !response.body) {
+    const text = await withTimeout(response.text(), ctx.idleMs, () => new Error("body timeout")).catch(() => "");
+    await meter.release();
+    throw provider.parseError(response.status, text, response.headers);
+  }
+
+  const answer = spec.answer(entry, adapter, meter.hold);
+  switch (answer.type) {
+    case "json":
+      return jsonAnswer({ ctx, meter, response, controller, read: answer.read });
+    case "bytes":
+      return bytesAnswer({ ctx, meter, response, controller, usage: answer.usage(response) });
+    case "sse": {
+      const body = meteredStream({
+        upstream: response.body,
+        abort: controller,
+        source: answer.start(),
+        meter,
+        idleMs: ctx.idleMs,
+        maxMs: streamMaxMs,
+        requestId,
+      });
+      return new Response(body, {
+        status: 200,
+        headers: {
+          "content-type": answer.contentType,
+          "cache-control": "no-cache",
+          "x-credits-remaining": formatCredits(meter.remainingAfterHold),
+        },
+      });
+    }
+  }
+}
