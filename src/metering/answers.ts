@@ -1,8 +1,8 @@
 import { ApiError } from "../lib/errors.ts";
 import { withTimeout } from "../lib/time.ts";
+import { type CallContext, creditHeaders } from "./call-context.ts";
 import type { Hold } from "./hold.ts";
 import type { Meter } from "./meter.ts";
-import { type CallContext, creditHeaders } from "./call-context.ts";
 import type { UsageRecord } from "./pricing.ts";
 
 interface AnswerInput {

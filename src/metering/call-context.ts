@@ -1,5 +1,5 @@
-import { formatCredits } from "../lib/money.ts";
 import type { Caller } from "../lib/caller.ts";
+import { formatCredits } from "../lib/money.ts";
 import type { MeterDeps } from "./meter.ts";
 
 /** Streams are cut off this long after they start, so a hold's lifetime is bounded. */

@@ -1,11 +1,11 @@
+import type { Caller } from "../lib/caller.ts";
 import { randomHex } from "../lib/crypto.ts";
 import { ApiError } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
-import type { Caller } from "../lib/caller.ts";
 import type { Store } from "../stores/ports.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 import { type CallProgress, type Hold, insufficientCredits } from "./hold.ts";
-import { type PricingConfig, type Priced, priceUsage, type UsageRecord } from "./pricing.ts";
+import { type Priced, type PricingConfig, priceUsage, type UsageRecord } from "./pricing.ts";
 
 /** Settle and release are idempotent by hold id, so a store blip at the end of a call is retried. */
 async function retried<T>(work: () => Promise<T>, delays = [100, 400]): Promise<T> {

@@ -48,7 +48,10 @@ export async function meteredCall<A, H extends Hold>(ctx: CallContext, spec: Met
   const entry = resolveModel(spec.model, deps.now(), spec.kind);
   const resolved = spec.resolve(entry);
   if (!resolved) {
-    throw new ApiError("PROVIDER_NOT_CONFIGURED", `${spec.providerName(entry)} models are not available on this gateway.`);
+    throw new ApiError(
+      "PROVIDER_NOT_CONFIGURED",
+      `${spec.providerName(entry)} models are not available on this gateway.`,
+    );
   }
   const { provider, adapter } = resolved;
   const streamMaxMs = ctx.streamMaxMs ?? MAX_STREAM_MS;

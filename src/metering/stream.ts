@@ -170,7 +170,10 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
                   "PROVIDER_TIMEOUT",
                   "The provider stopped sending; the stream was cut and what was streamed is charged.",
                 )
-              : new ApiError("PROVIDER_ERROR", "The provider connection broke mid-answer; what was streamed is charged."),
+              : new ApiError(
+                  "PROVIDER_ERROR",
+                  "The provider connection broke mid-answer; what was streamed is charged.",
+                ),
           );
         }
         if (over) return;

@@ -45,7 +45,10 @@ export async function callUpstream(
       error: timedOut ? "timeout" : error instanceof Error ? error.name : "unknown",
     });
     if (timedOut) {
-      throw new ApiError("PROVIDER_TIMEOUT", `${provider.name} did not answer within ${firstByteMs} ms. Nothing was charged.`);
+      throw new ApiError(
+        "PROVIDER_TIMEOUT",
+        `${provider.name} did not answer within ${firstByteMs} ms. Nothing was charged.`,
+      );
     }
     throw new ApiError("PROVIDER_ERROR", `${provider.name} could not be reached. Nothing was charged.`);
   } finally {

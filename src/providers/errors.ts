@@ -64,9 +64,13 @@ export function upstreamError(
     });
   }
   if (status === 429) {
-    return new ApiError("PROVIDER_RATE_LIMITED", `${providerName} is rate limiting the gateway; retry after the delay given.`, {
-      headers: { "retry-after": retryAfter(detail, headers) },
-    });
+    return new ApiError(
+      "PROVIDER_RATE_LIMITED",
+      `${providerName} is rate limiting the gateway; retry after the delay given.`,
+      {
+        headers: { "retry-after": retryAfter(detail, headers) },
+      },
+    );
   }
   if (status === 404) {
     return new ApiError("PROVIDER_ERROR", `${providerName} does not serve this model right now. Nothing was charged.`);

@@ -1,6 +1,5 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../src/lib/errors.ts";
 import {
   boundMicros,
   chatHold,
@@ -11,6 +10,7 @@ import {
   PER_REQUEST_TOKENS,
   TOOLS_OVERHEAD_TOKENS,
 } from "../../src/capabilities/chat/hold.ts";
+import { ApiError } from "../../src/lib/errors.ts";
 import { CATALOG } from "../../src/metering/catalog.ts";
 import {
   attoUsdToMicros,

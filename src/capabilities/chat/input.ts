@@ -2,7 +2,6 @@ import { ApiError } from "../../lib/errors.ts";
 import type { ChatBoundRequest } from "./hold.ts";
 import type { ChatRequest } from "./schemas.ts";
 
-
 /**
  * Every piece of text a chat request sends upstream, for its input bound. Non-text parts
  * (images, audio, files) are refused until they are priced.

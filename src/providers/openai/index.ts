@@ -8,7 +8,9 @@ export const openai: ProviderDefinition = {
   id: "openai",
   name: "OpenAI",
   configured: (config) =>
-    config.OPENAI_API_KEY === undefined ? undefined : { apiKey: config.OPENAI_API_KEY, baseUrl: config.OPENAI_BASE_URL },
+    config.OPENAI_API_KEY === undefined
+      ? undefined
+      : { apiKey: config.OPENAI_API_KEY, baseUrl: config.OPENAI_BASE_URL },
   create({ apiKey, baseUrl, fetch, scrub }) {
     const api = openAIApi(apiKey, baseUrl);
     return {

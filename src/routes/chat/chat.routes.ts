@@ -1,7 +1,12 @@
 import { createRoute } from "@hono/zod-openapi";
+import {
+  ChatCompletionSchema,
+  ChatRequestSchema,
+  ChatStreamSchema,
+  LegacyChatRequestSchema,
+} from "../../capabilities/chat/schemas.ts";
 import { BODY_ERRORS, errorResponses, jsonBody } from "../../lib/openapi.ts";
 import { CUSTOMER_SECURITY } from "../security.ts";
-import { ChatCompletionSchema, ChatRequestSchema, ChatStreamSchema, LegacyChatRequestSchema } from "../../capabilities/chat/schemas.ts";
 
 const CHAT_ERRORS = [
   ...BODY_ERRORS,
