@@ -665,9 +665,9 @@ export interface operations {
                 headers: {
                     /** @description This call's id, also in the ledger */
                     "x-request-id"?: string;
-                    /** @description Credits charged for this call, exactly (plain answers only) */
+                    /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
                     "x-credits-charged"?: string;
-                    /** @description Credits left to spend */
+                    /** @description Credits left to spend after this call. On a stream it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. */
                     "x-credits-remaining"?: string;
                     [name: string]: unknown;
                 };
@@ -814,9 +814,9 @@ export interface operations {
                 headers: {
                     /** @description This call's id, also in the ledger */
                     "x-request-id"?: string;
-                    /** @description Credits charged for this call, exactly (plain answers only) */
+                    /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
                     "x-credits-charged"?: string;
-                    /** @description Credits left to spend */
+                    /** @description Credits left to spend after this call. On a stream it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. */
                     "x-credits-remaining"?: string;
                     [name: string]: unknown;
                 };

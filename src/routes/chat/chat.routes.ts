@@ -5,37 +5,14 @@ import {
   ChatStreamSchema,
   LegacyChatRequestSchema,
 } from "../../capabilities/chat/schemas.ts";
-import { BODY_ERRORS, errorResponses, jsonBody } from "../../lib/openapi.ts";
+import { errorResponses, jsonBody } from "../../lib/openapi.ts";
+import { METERED_ERRORS, METERED_HEADERS } from "../metered.ts";
 import { CUSTOMER_SECURITY } from "../security.ts";
-
-const CHAT_ERRORS = [
-  ...BODY_ERRORS,
-  "MISSING_API_KEY",
-  "INVALID_API_KEY",
-  "INSUFFICIENT_CREDITS",
-  "FORBIDDEN",
-  "MODEL_NOT_FOUND",
-  "MODEL_RETIRED",
-  "PROVIDER_ERROR",
-  "PROVIDER_RATE_LIMITED",
-  "PROVIDER_NOT_CONFIGURED",
-  "STORE_UNAVAILABLE",
-  "PROVIDER_TIMEOUT",
-] as const;
-
-const creditHeaders = {
-  "x-request-id": { schema: { type: "string" as const }, description: "This call's id, also in the ledger" },
-  "x-credits-charged": {
-    schema: { type: "string" as const },
-    description: "Credits charged for this call, exactly (plain answers only)",
-  },
-  "x-credits-remaining": { schema: { type: "string" as const }, description: "Credits left to spend" },
-};
 
 const chatAnswer = {
   description:
     "The completion. With `stream: true`, server-sent chunks; the stream settles before its final `data: [DONE]`.",
-  headers: creditHeaders,
+  headers: METERED_HEADERS,
   content: {
     "application/json": { schema: ChatCompletionSchema },
     "text/event-stream": { schema: ChatStreamSchema },
@@ -52,7 +29,7 @@ export const createChatCompletion = createRoute({
     "Works with the official `openai` SDK: set `baseURL` to this gateway's `/v1`. The call holds an upper bound of its cost, then charges the usage the provider reports.",
   security: CUSTOMER_SECURITY,
   request: { body: jsonBody(ChatRequestSchema, "An OpenAI chat completion request") },
-  responses: { 200: chatAnswer, ...errorResponses(...CHAT_ERRORS) },
+  responses: { 200: chatAnswer, ...errorResponses(...METERED_ERRORS) },
 });
 
 export const createChat = createRoute({
@@ -64,5 +41,5 @@ export const createChat = createRoute({
   description: "`{provider, model, messages, ...}`: the same call and answer as /v1/chat/completions.",
   security: CUSTOMER_SECURITY,
   request: { body: jsonBody(LegacyChatRequestSchema, "A chat request naming its provider") },
-  responses: { 200: chatAnswer, ...errorResponses(...CHAT_ERRORS) },
+  responses: { 200: chatAnswer, ...errorResponses(...METERED_ERRORS) },
 });

@@ -1,0 +1,124 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { ApiError } from "../../src/lib/errors.ts";
+import type { CallContext } from "../../src/metering/call-context.ts";
+import { findModel } from "../../src/metering/catalog.ts";
+import type { Hold } from "../../src/metering/hold.ts";
+import { type MeteredSpec, meteredCall } from "../../src/metering/metered-call.ts";
+import { priceUsage, pricingConfig } from "../../src/metering/pricing.ts";
+import type { UpstreamProvider } from "../../src/metering/upstream.ts";
+import { createDurableObjectStore } from "../../src/stores/durable-object/store.ts";
+
+// The metered path knows no capability: a speech-like call (multipart in, audio bytes out) runs
+// through it with an injected fetch, no network and no provider module.
+const entry = findModel("openai/tts-1");
+if (!entry) throw new Error("catalog");
+const pricing = pricingConfig({ MARGIN_MULTIPLIER: "1.8", STRIPE_PRICE_USD_PER_CREDIT: "0.01" });
+const store = createDurableObjectStore(env);
+const INPUT = "Hello there, general listener.";
+const USAGE = { characters: INPUT.length };
+const PRICE = priceUsage(entry, USAGE, Date.now(), pricing).micros;
+
+async function funded(): Promise<CallContext> {
+  const account = `acct_call${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+  await store.ledger.credit(
+    account,
+    { amount_micros: 1_000_000, reason: "admin_grant", reference: null, idempotency_key: "f", create_account: true },
+    Date.now(),
+  );
+  return {
+    caller: { account_id: account, source: "key", plan: null, key_id: null },
+    requestId: "req_call",
+    deps: { store, now: Date.now, pricing },
+    firstByteMs: 1000,
+    idleMs: 500,
+    waitUntil: () => {},
+  };
+}
+
+/** An upstream answering audio in two chunks, the second only when `release()` is called. */
+function audioUpstream() {
+  const seen: { body: BodyInit | null | undefined; signal: AbortSignal | null | undefined }[] = [];
+  let release = () => {};
+  const fetcher: typeof fetch = async (_input, init) => {
+    seen.push({ body: init?.body, signal: init?.signal });
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new Uint8Array([0xff, 0xfb, 1, 2]));
+        release = () => {
+          controller.enqueue(new Uint8Array([3, 4]));
+          controller.close();
+        };
+      },
+    });
+    return new Response(body, { status: 200, headers: { "content-type": "audio/mpeg" } });
+  };
+  return { fetcher, seen, release: () => release() };
+}
+
+function speechSpec(fetcher: typeof fetch): MeteredSpec<object, Hold> {
+  const provider: UpstreamProvider = {
+    id: "test",
+    name: "Test Audio",
+    fetch: fetcher,
+    parseError: (status) => new ApiError("PROVIDER_ERROR", `Test Audio answered ${status}.`),
+  };
+  return {
+    model: "openai/tts-1",
+    kind: "speech",
+    resolve: () => ({ provider, adapter: {} }),
+    providerName: () => "Test Audio",
+    hold: () => ({ micros: PRICE, worstCase: USAGE, interrupted: () => USAGE }),
+    request: () => {
+      const form = new FormData();
+      form.set("text", INPUT);
+      return { url: "http://upstream.test/speech", init: { method: "POST", headers: {}, body: form } };
+    },
+    answer: () => ({ type: "bytes", usage: () => USAGE }),
+  };
+}
+
+describe("meteredCall with a bytes answer", () => {
+  it("sends a multipart body, passes the bytes through as they arrive, and charges before the first byte", async () => {
+    const ctx = await funded();
+    const upstream = audioUpstream();
+    const res = await meteredCall(ctx, speechSpec(upstream.fetcher));
+    expect(upstream.seen[0]?.body).toBeInstanceOf(FormData);
+    expect(res.headers.get("content-type")).toBe("audio/mpeg");
+    expect(res.headers.get("x-credits-charged")).toBe(String(PRICE / 1_000_000));
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    // The first bytes arrive while the upstream has not finished.
+    expect([...((await reader.read()).value ?? [])]).toEqual([0xff, 0xfb, 1, 2]);
+    upstream.release();
+    expect([...((await reader.read()).value ?? [])]).toEqual([3, 4]);
+    expect((await reader.read()).done).toBe(true);
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+      balance_micros: 1_000_000 - PRICE,
+      held_micros: 0,
+    });
+  });
+
+  it("a client leaving mid-audio aborts the upstream and is charged in full", async () => {
+    const ctx = await funded();
+    const upstream = audioUpstream();
+    const res = await meteredCall(ctx, speechSpec(upstream.fetcher));
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    await reader.cancel();
+    expect(upstream.seen[0]?.signal?.aborted).toBe(true);
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+      balance_micros: 1_000_000 - PRICE,
+      held_micros: 0,
+    });
+  });
+
+  it("an upstream failure releases the hold and charges nothing", async () => {
+    const ctx = await funded();
+    const failing: typeof fetch = async () => new Response("{}", { status: 500 });
+    await expect(meteredCall(ctx, speechSpec(failing))).rejects.toMatchObject({ code: "PROVIDER_ERROR" });
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+      balance_micros: 1_000_000,
+      held_micros: 0,
+    });
+  });
+});
