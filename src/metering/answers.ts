@@ -39,10 +39,7 @@ export async function jsonAnswer(
   } finally {
     ctx.clientSignal?.removeEventListener("abort", onClientGone);
   }
-  if (parsed instanceof ApiError) {
-    await meter.release();
-    throw parsed;
-  }
+  if (parsed instanceof ApiError) throw parsed; // meteredCall releases the hold
   const settled = await meter.settle(parsed.usage);
   return new Response(JSON.stringify(parsed.body), {
     status: 200,

@@ -60,21 +60,36 @@ export async function meteredCall<A, H extends Hold>(ctx: CallContext, spec: Met
   const meter = await Meter.open(deps, caller, entry, requestId, ttlMs, spec.hold(entry, adapter));
   ctx.waitUntil(meter.ended);
 
-  let upstream: Awaited<ReturnType<typeof callUpstream>>;
+  let upstreamCall: AbortController | undefined;
   try {
-    upstream = await callUpstream(provider, spec.request(entry, adapter, meter.hold), ctx.firstByteMs, requestId);
+    const { response, controller } = await callUpstream(
+      provider,
+      spec.request(entry, adapter, meter.hold),
+      ctx.firstByteMs,
+      requestId,
+    );
+    upstreamCall = controller;
+    if (!response.ok || !response.body) {
+      const text = await withTimeout(response.text(), ctx.idleMs, () => new Error("body timeout")).catch(() => "");
+      throw provider.parseError(response.status, text, response.headers);
+    }
+    return await respond(ctx, meter, spec.answer(entry, adapter, meter.hold), response, controller, streamMaxMs);
   } catch (error) {
-    await meter.release();
+    // Any failure before the call was charged releases the hold; after a settle this changes nothing.
+    upstreamCall?.abort();
+    await meter.release().catch(() => null);
     throw error;
   }
-  const { response, controller } = upstream;
-  if (!response.ok || !response.body) {
-    const text = await withTimeout(response.text(), ctx.idleMs, () => new Error("body timeout")).catch(() => "");
-    await meter.release();
-    throw provider.parseError(response.status, text, response.headers);
-  }
+}
 
-  const answer = spec.answer(entry, adapter, meter.hold);
+function respond(
+  ctx: CallContext,
+  meter: Meter,
+  answer: Answer,
+  response: Response,
+  controller: AbortController,
+  streamMaxMs: number,
+): Promise<Response> | Response {
   switch (answer.type) {
     case "json":
       return jsonAnswer({ ctx, meter, response, controller, read: answer.read });
@@ -82,13 +97,13 @@ export async function meteredCall<A, H extends Hold>(ctx: CallContext, spec: Met
       return bytesAnswer({ ctx, meter, response, controller, usage: answer.usage(response) });
     case "sse": {
       const body = meteredStream({
-        upstream: response.body,
+        upstream: response.body as ReadableStream<Uint8Array>,
         abort: controller,
         source: answer.start(),
         meter,
         idleMs: ctx.idleMs,
         maxMs: streamMaxMs,
-        requestId,
+        requestId: ctx.requestId,
       });
       return new Response(body, {
         status: 200,
