@@ -25,7 +25,7 @@ export default defineConfig({
         test: {
           name: "workers",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/node/**"],
+          exclude: ["test/node/**", "test/providers/**"],
           globalSetup: ["./test/global-setup.ts"],
         },
       },
@@ -33,7 +33,8 @@ export default defineConfig({
         test: {
           name: "node",
           environment: "node",
-          include: ["test/node/**/*.test.ts"],
+          // Provider adapters are tested alone, without workerd, against recorded fixtures.
+          include: ["test/node/**/*.test.ts", "test/providers/**/*.test.ts"],
         },
       },
     ],
