@@ -20,6 +20,8 @@
 //     and vite 8.4.0 lists an optional dependency, napi-windows-process-start-time, that the registry
 //     does not serve (404). npm then writes a lockfile without it, and `npm ci` fails with
 //     "Missing: napi-windows-process-start-time from lock file". The lockfile keeps vite 8.3.8.
+//   - It needs npm 11 or later: npm 10 (what Node 20 and 22 come with) drops the `libc` fields that
+//     npm 11 writes, so every `npm install` by the other version would rewrite the lockfile.
 //   - It replaces package-lock.json only when the result passes the offline check below (every
 //     dependency of every locked package has an entry, and the root entry matches package.json) and
 //     npm's own: `npm ci --dry-run` in the scratch folder.
@@ -91,10 +93,10 @@ function report(problems, hint) {
 
 /** npm itself: the one running this script under `npm run`, else `npm` from PATH. Errors go to stderr. */
 function npm(args, cwd, stdout = "inherit") {
-  const options = { cwd, stdio: ["ignore", stdout, "inherit"] };
+  const options = { cwd, stdio: ["ignore", stdout, "inherit"], encoding: "utf8" };
   const cli = process.env.npm_execpath;
-  if (cli?.endsWith(".js")) execFileSync(process.execPath, [cli, ...args], options);
-  else execFileSync("npm", args, { ...options, shell: process.platform === "win32" });
+  if (cli?.endsWith(".js")) return execFileSync(process.execPath, [cli, ...args], options);
+  return execFileSync("npm", args, { ...options, shell: process.platform === "win32" });
 }
 
 function check(dir) {
@@ -105,6 +107,11 @@ function check(dir) {
 }
 
 function update() {
+  const version = npm(["--version"], root, "pipe").trim();
+  if (Number(version.split(".")[0]) < 11) {
+    console.error(`lockfile: npm ${version} writes a different lockfile than npm 11; run it with npm 11 or later.`);
+    return 1;
+  }
   const scratch = mkdtempSync(join(tmpdir(), "lockfile-"));
   try {
     for (const file of FILES) {

@@ -120,9 +120,10 @@ describe("scripts/copy-docs-assets.mjs (public/docs/scalar.js)", () => {
 describe("README: install and quick start", () => {
   const readme = read("README.md");
 
-  it("says what the toolchain really needs: npm 10, the project's own Node 24", () => {
+  it("says what the toolchain really needs: npm 11, the project's own Node 24", () => {
     expect(readme).not.toMatch(/Node(\.js)? 20 or later/);
-    expect(readme).toContain("npm 10 or later");
+    expect(readme).toContain("npm 11 or later");
+    expect((JSON.parse(read("package.json")) as { engines: { npm: string } }).engines.npm).toBe(">=11");
     expect(readme).toContain("Node.js 24 as the `node` dev dependency");
     const nodeRange = (JSON.parse(read("package.json")) as { devDependencies: Record<string, string> }).devDependencies
       .node;
