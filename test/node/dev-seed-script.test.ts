@@ -29,6 +29,19 @@ describe("scripts/dev-seed.mjs (predev)", () => {
     expect(lines[2]).toBe("OPENAI_API_KEY=sk-test");
   });
 
+  it("adds the key to an existing .dev.vars and keeps every other line, and the file's CRLF line endings", () => {
+    const file = join(mkdtempSync(join(tmpdir(), "seed-")), ".dev.vars");
+    writeFileSync(file, "# mine\r\nADMIN_SECRET=abc\r\nOPENAI_BASE_URL=http://127.0.0.1:4010/v1");
+    const out = run(file);
+    const text = readFileSync(file, "utf8");
+    const key = /^DEV_SEED_KEY=(aib_[0-9A-Za-z]{32})\r\n$/m.exec(text)?.[1];
+    expect(key).toBeTruthy();
+    expect(out).toContain(key);
+    expect(text).toBe(
+      `# mine\r\nADMIN_SECRET=abc\r\nOPENAI_BASE_URL=http://127.0.0.1:4010/v1\r\nDEV_SEED_KEY=${key}\r\n`,
+    );
+  });
+
   it("keeps a key the developer chose", () => {
     const file = join(mkdtempSync(join(tmpdir(), "seed-")), ".dev.vars");
     writeFileSync(file, "DEV_SEED_KEY=my-own-dev-key\n");
