@@ -15,7 +15,8 @@ export function createRouter(): AppOpenAPI {
 }
 
 export function createApp(): AppOpenAPI {
-  const app = createRouter();
+  // Not strict: `/v1/keys/` is routed as `/v1/keys`, never a 405 that lists the method used.
+  const app = new OpenAPIHono<HonoEnv>({ defaultHook, strict: false });
   app.use(requestId(), requestLogger(), init(), limitBody());
   app.notFound(notFound(app));
   app.onError(onError);
