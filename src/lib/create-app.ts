@@ -1,7 +1,8 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { init, limitBody } from "../middleware/init.ts";
+import { limitBody } from "../middleware/body-limit.ts";
+import { init } from "../middleware/init.ts";
 import { requestLogger } from "../middleware/logger.ts";
 import { newRequestId, requestId } from "../middleware/request-id.ts";
 import { ApiError, codeForStatus, errorResponse } from "./errors.ts";
