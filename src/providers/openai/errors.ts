@@ -33,7 +33,15 @@ export function parseOpenAIError(status: number, text: string, headers: Headers)
     });
   }
   if (status === 404) {
-    return new ApiError("PROVIDER_ERROR", "OpenAI does not serve this model right now. Nothing was charged.");
+    return new ApiError("PROVIDER_ERROR", "OpenAI does not serve this model right now. Nothing was charged.", {
+      retry: false,
+    });
   }
-  return new ApiError("PROVIDER_ERROR", `OpenAI answered ${status}. Nothing was charged; retry later.`);
+  // Only an upstream 5xx (or timeout) may heal on a retry; a 401/403 or quota error is the operator's to fix.
+  const retry = status >= 500 || status === 408;
+  return new ApiError(
+    "PROVIDER_ERROR",
+    `OpenAI answered ${status}. Nothing was charged${retry ? "; retry later" : ""}.`,
+    { retry },
+  );
 }
