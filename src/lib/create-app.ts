@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { limitBody } from "../middleware/body-limit.ts";
+import { cors } from "../middleware/cors.ts";
 import { init } from "../middleware/init.ts";
 import { requestLogger } from "../middleware/logger.ts";
 import { newRequestId, requestId } from "../middleware/request-id.ts";
@@ -18,7 +19,7 @@ export function createRouter(): AppOpenAPI {
 export function createApp(): AppOpenAPI {
   // Not strict: `/v1/keys/` is routed as `/v1/keys`, never a 405 that lists the method used.
   const app = new OpenAPIHono<HonoEnv>({ defaultHook, strict: false });
-  app.use(requestId(), requestLogger(), init(), limitBody());
+  app.use(requestId(), requestLogger(), init(), cors(), limitBody());
   app.notFound(notFound(app));
   app.onError(onError);
   return app;
