@@ -130,6 +130,7 @@ export function configureOpenAPI(app: AppOpenAPI): void {
     Scalar({
       url: "/openapi.json",
       pageTitle: `${API_TITLE} API reference`,
+      favicon: "/favicon.ico",
       // The bundle comes from our own static assets, so the page renders with no CDN and no web fonts.
       cdn: "/docs/scalar.js",
       withDefaultFonts: false,
@@ -142,4 +143,5 @@ export function configureOpenAPI(app: AppOpenAPI): void {
     }),
   );
   app.get("/docs/scalar.js", (c) => c.env.ASSETS.fetch(c.req.raw));
+  app.get("/favicon.ico", (c) => c.env.ASSETS.fetch(c.req.raw));
 }

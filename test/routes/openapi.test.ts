@@ -173,6 +173,15 @@ describe("GET /docs", () => {
     expect(body).toContain("createApiReference");
   });
 
+  it("serves a favicon from static assets and names it in the page, so the browser asks for nothing missing", async () => {
+    const res = await get("/favicon.ico");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^image\//);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([...bytes.slice(0, 4)]).toEqual([0, 0, 1, 0]);
+    expect(await (await get("/docs")).text()).toContain('"favicon": "/favicon.ico"');
+  });
+
   it("redirects / to /docs", async () => {
     const res = await exports.default.fetch(`${base}/`, { redirect: "manual" });
     expect(res.status).toBe(302);
