@@ -338,7 +338,7 @@ export interface components {
             max_tokens?: number;
             temperature?: number;
             top_p?: number;
-            stop?: string | string[] | unknown;
+            stop?: (string | null) | string[];
             seed?: number;
             presence_penalty?: number;
             frequency_penalty?: number;
@@ -377,7 +377,7 @@ export interface components {
         ChatMessage: {
             /** @enum {string} */
             role: "system" | "developer" | "user" | "assistant" | "tool";
-            content?: string | ({
+            content?: (string | null) | ({
                 /** @enum {string} */
                 type: "text";
                 text: string;
@@ -385,7 +385,7 @@ export interface components {
                 type: string;
             } & {
                 [key: string]: unknown;
-            }))[] | unknown;
+            }))[];
             name?: string;
             tool_calls?: {
                 id: string;
@@ -1060,7 +1060,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description URL-encoded `provider/model` */
+                /** @description A model id from GET /v1/models. Clients encode its slash (`openai%2Fgpt-4o-mini`); `/v1/models/openai/gpt-4o-mini` and a bare id (`gpt-4o-mini`) work too */
                 id: string;
             };
             cookie?: never;

@@ -40,6 +40,33 @@ const positiveDecimal = (fallback: string) =>
       .default(fallback),
   );
 
+/** `https://app.example.com, http://localhost:5173` or `*`: browser origins, normalised as browsers send them. */
+const origins = () =>
+  z.preprocess(
+    blankToUndefined,
+    z
+      .string()
+      .optional()
+      .transform((value, ctx) => {
+        const list = (value ?? "")
+          .split(",")
+          .map((item) => item.trim())
+          .filter((item) => item !== "");
+        return list.map((item) => {
+          if (item === "*") return item;
+          const url = URL.parse(item);
+          if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== "/" || url.search || url.hash) {
+            ctx.addIssue({
+              code: "custom",
+              message: "expected comma-separated origins (scheme://host[:port], no path), or *",
+            });
+            return item;
+          }
+          return url.origin;
+        });
+      }),
+  );
+
 export const EnvSchema = z
   .object({
     ADMIN_SECRET: secret(),
@@ -74,6 +101,7 @@ export const EnvSchema = z
     UPSTREAM_IDLE_TIMEOUT_MS: positiveInt(30_000, 600_000),
     DEFAULT_MAX_OUTPUT_TOKENS: positiveInt(4096, 1_000_000),
     MAX_BODY_BYTES: positiveInt(1_048_576, 100 * 1_048_576),
+    CORS_ORIGINS: origins(),
     DEV_SEED_KEY: z.preprocess(
       blankToUndefined,
       z

@@ -1,4 +1,5 @@
 import { Scalar } from "@scalar/hono-api-reference";
+import { fixNullable } from "./openapi-nullable.ts";
 import type { AppOpenAPI } from "./types.ts";
 
 export const API_TITLE = "AI API Broker";
@@ -11,6 +12,13 @@ const PRIVATE_SCHEMES = ["adminSecret"];
 export type Audience = "public" | "admin";
 
 type Document = ReturnType<AppOpenAPI["getOpenAPIDocument"]>;
+
+/** The committed document's server; a running gateway serves its own origin instead (`withServer`). */
+const PLACEHOLDER_SERVER = {
+  url: "https://{host}",
+  description: "Your deployment. The /openapi.json a deployment serves names its own origin here.",
+  variables: { host: { default: "ai-api-broker.your-subdomain.workers.dev" } },
+};
 
 function registerSecuritySchemes(app: AppOpenAPI): void {
   const registry = app.openAPIRegistry;
@@ -48,17 +56,19 @@ export function buildOpenAPIDocument(app: AppOpenAPI, audience: Audience): Docum
       description:
         "One API for chat, image, speech and music models from OpenAI, Anthropic, Google, ElevenLabs and Stability AI, metered in prepaid credits (1 credit = 1,000,000 micro-credits).",
     },
+    servers: [PLACEHOLDER_SERVER],
     security: [{ bearerAuth: [] }, { apiKeyHeader: [] }, { rapidApiProxySecret: [] }],
     tags: [
       { name: "Chat", description: "Chat completions, metered in credits" },
       { name: "Account", description: "Balance and usage" },
       { name: "Keys", description: "Create, rotate and revoke your API keys" },
-      { name: "Models", description: "The models you can call, with their prices in credits" },
+      // Not "Models": Scalar lists the schemas under that title, so the sidebar showed it twice.
+      { name: "Model catalog", description: "The models you can call, with their prices in credits" },
       { name: "System", description: "Liveness and API description" },
       ...(audience === "admin" ? [{ name: "Admin", description: "Operator routes (X-Admin-Secret)" }] : []),
     ],
   });
-  if (audience === "admin") return doc;
+  if (audience === "admin") return fixNullable(doc) as Document;
   const paths = Object.fromEntries(
     Object.entries(doc.paths ?? {}).filter(([path]) => !PRIVATE_PREFIXES.some((p) => path.startsWith(p))),
   );
@@ -86,7 +96,7 @@ export function buildOpenAPIDocument(app: AppOpenAPI, audience: Audience): Docum
   };
   visit(paths);
   const schemas = Object.fromEntries(Object.entries(all).filter(([name]) => reached.has(name)));
-  return { ...doc, paths, components: { ...doc.components, schemas, securitySchemes } } as Document;
+  return fixNullable({ ...doc, paths, components: { ...doc.components, schemas, securitySchemes } }) as Document;
 }
 
 const cache = new WeakMap<AppOpenAPI, Map<Audience, Document>>();
@@ -106,15 +116,21 @@ export function openAPIDocument(app: AppOpenAPI, audience: Audience): Document {
   return doc;
 }
 
+/** The document as served: its server is the origin the client reached, so every example has a full URL. */
+export function withServer(doc: Document, requestUrl: string): Document {
+  return { ...doc, servers: [{ url: new URL(requestUrl).origin }] };
+}
+
 /** The one place that serves the API description: `/openapi.json` and Scalar at `/docs`. */
 export function configureOpenAPI(app: AppOpenAPI): void {
   registerSecuritySchemes(app);
-  app.get("/openapi.json", (c) => c.json(openAPIDocument(app, "public")));
+  app.get("/openapi.json", (c) => c.json(withServer(openAPIDocument(app, "public"), c.req.url)));
   app.get(
     "/docs",
     Scalar({
       url: "/openapi.json",
       pageTitle: `${API_TITLE} API reference`,
+      favicon: "/favicon.ico",
       // The bundle comes from our own static assets, so the page renders with no CDN and no web fonts.
       cdn: "/docs/scalar.js",
       withDefaultFonts: false,
@@ -127,4 +143,5 @@ export function configureOpenAPI(app: AppOpenAPI): void {
     }),
   );
   app.get("/docs/scalar.js", (c) => c.env.ASSETS.fetch(c.req.raw));
+  app.get("/favicon.ico", (c) => c.env.ASSETS.fetch(c.req.raw));
 }

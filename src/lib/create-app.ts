@@ -1,7 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { init, limitBody } from "../middleware/init.ts";
+import { limitBody } from "../middleware/body-limit.ts";
+import { cors } from "../middleware/cors.ts";
+import { init } from "../middleware/init.ts";
 import { requestLogger } from "../middleware/logger.ts";
 import { newRequestId, requestId } from "../middleware/request-id.ts";
 import { ApiError, codeForStatus, errorResponse } from "./errors.ts";
@@ -15,8 +17,9 @@ export function createRouter(): AppOpenAPI {
 }
 
 export function createApp(): AppOpenAPI {
-  const app = createRouter();
-  app.use(requestId(), requestLogger(), init(), limitBody());
+  // Not strict: `/v1/keys/` is routed as `/v1/keys`, never a 405 that lists the method used.
+  const app = new OpenAPIHono<HonoEnv>({ defaultHook, strict: false });
+  app.use(requestId(), requestLogger(), init(), cors(), limitBody());
   app.notFound(notFound(app));
   app.onError(onError);
   return app;

@@ -2,32 +2,33 @@ import type { ContentfulStatusCode } from "hono/utils/http-status";
 
 /**
  * The one table of error codes: every error the gateway answers is one of these,
- * with this status and OpenAI-style `type`.
+ * with this status, OpenAI-style `type`, and whether the same request may succeed
+ * when retried (sent as `x-should-retry`, which OpenAI's SDKs obey over the status).
  */
 export const ERROR_TABLE = {
-  INVALID_REQUEST: { status: 400, type: "invalid_request_error" },
-  INVALID_SIGNATURE: { status: 400, type: "invalid_request_error" },
-  MISSING_API_KEY: { status: 401, type: "authentication_error" },
-  INVALID_API_KEY: { status: 401, type: "authentication_error" },
-  INVALID_ADMIN_SECRET: { status: 401, type: "authentication_error" },
-  INSUFFICIENT_CREDITS: { status: 402, type: "insufficient_credits" },
-  FORBIDDEN: { status: 403, type: "permission_error" },
-  NOT_FOUND: { status: 404, type: "not_found_error" },
-  MODEL_NOT_FOUND: { status: 404, type: "not_found_error" },
-  METHOD_NOT_ALLOWED: { status: 405, type: "invalid_request_error" },
-  MODEL_RETIRED: { status: 410, type: "invalid_request_error" },
-  PAYLOAD_TOO_LARGE: { status: 413, type: "invalid_request_error" },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, type: "invalid_request_error" },
-  RATE_LIMITED: { status: 429, type: "rate_limit_error" },
-  PROVIDER_RATE_LIMITED: { status: 429, type: "provider_error" },
-  INTERNAL_ERROR: { status: 500, type: "api_error" },
-  BAD_ENVIRONMENT: { status: 500, type: "api_error" },
-  PROVIDER_ERROR: { status: 502, type: "provider_error" },
-  PROVIDER_NOT_CONFIGURED: { status: 503, type: "api_error" },
-  BILLING_NOT_CONFIGURED: { status: 503, type: "api_error" },
-  STORE_UNAVAILABLE: { status: 503, type: "api_error" },
-  PROVIDER_TIMEOUT: { status: 504, type: "provider_error" },
-} as const satisfies Record<string, { status: ContentfulStatusCode; type: string }>;
+  INVALID_REQUEST: { status: 400, type: "invalid_request_error", retry: false },
+  INVALID_SIGNATURE: { status: 400, type: "invalid_request_error", retry: false },
+  MISSING_API_KEY: { status: 401, type: "authentication_error", retry: false },
+  INVALID_API_KEY: { status: 401, type: "authentication_error", retry: false },
+  INVALID_ADMIN_SECRET: { status: 401, type: "authentication_error", retry: false },
+  INSUFFICIENT_CREDITS: { status: 402, type: "insufficient_credits", retry: false },
+  FORBIDDEN: { status: 403, type: "permission_error", retry: false },
+  NOT_FOUND: { status: 404, type: "not_found_error", retry: false },
+  MODEL_NOT_FOUND: { status: 404, type: "not_found_error", retry: false },
+  METHOD_NOT_ALLOWED: { status: 405, type: "invalid_request_error", retry: false },
+  MODEL_RETIRED: { status: 410, type: "invalid_request_error", retry: false },
+  PAYLOAD_TOO_LARGE: { status: 413, type: "invalid_request_error", retry: false },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, type: "invalid_request_error", retry: false },
+  RATE_LIMITED: { status: 429, type: "rate_limit_error", retry: true },
+  PROVIDER_RATE_LIMITED: { status: 429, type: "provider_error", retry: true },
+  INTERNAL_ERROR: { status: 500, type: "api_error", retry: true },
+  BAD_ENVIRONMENT: { status: 500, type: "api_error", retry: false },
+  PROVIDER_ERROR: { status: 502, type: "provider_error", retry: true },
+  PROVIDER_NOT_CONFIGURED: { status: 503, type: "api_error", retry: false },
+  BILLING_NOT_CONFIGURED: { status: 503, type: "api_error", retry: false },
+  STORE_UNAVAILABLE: { status: 503, type: "api_error", retry: true },
+  PROVIDER_TIMEOUT: { status: 504, type: "provider_error", retry: true },
+} as const satisfies Record<string, { status: ContentfulStatusCode; type: string; retry: boolean }>;
 
 export type ErrorCode = keyof typeof ERROR_TABLE;
 export const ERROR_CODES = Object.keys(ERROR_TABLE) as [ErrorCode, ...ErrorCode[]];
@@ -37,6 +38,8 @@ export interface ApiErrorOptions {
   param?: string;
   /** Extra response headers, e.g. `Retry-After` or `Allow`. */
   headers?: Record<string, string>;
+  /** Overrides the table's `retry`: a PROVIDER_ERROR from an upstream 401 will not heal on a retry. */
+  retry?: boolean;
   cause?: unknown;
 }
 
@@ -45,6 +48,7 @@ export class ApiError extends Error {
   readonly code: ErrorCode;
   readonly param: string | undefined;
   readonly headers: Record<string, string>;
+  readonly retry: boolean;
 
   constructor(code: ErrorCode, message: string, options: ApiErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -52,6 +56,7 @@ export class ApiError extends Error {
     this.code = code;
     this.param = options.param;
     this.headers = options.headers ?? {};
+    this.retry = options.retry ?? ERROR_TABLE[code].retry;
   }
 
   get status(): ContentfulStatusCode {
@@ -89,6 +94,7 @@ export function errorResponse(error: ApiError, requestId: string): Response {
   const headers = new Headers(error.headers);
   headers.set("content-type", "application/json; charset=UTF-8");
   headers.set("x-request-id", requestId);
+  headers.set("x-should-retry", String(error.retry));
   return new Response(JSON.stringify(errorEnvelope(error, requestId)), {
     status: error.status,
     headers,

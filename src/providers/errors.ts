@@ -51,11 +51,17 @@ export function upstreamError(
   headers: Headers,
   scrub: Scrubber,
 ): ApiError {
+  // Only a provider's own outage, overload or timeout may heal on a retry: its refusal of the
+  // gateway's key, an exhausted quota or an unknown model is the operator's to fix.
   if (detail.credentials || status === 401 || status === 403) {
-    return new ApiError("PROVIDER_ERROR", `${providerName} refused the gateway's credentials. Nothing was charged.`);
+    return new ApiError("PROVIDER_ERROR", `${providerName} refused the gateway's credentials. Nothing was charged.`, {
+      retry: false,
+    });
   }
   if (detail.quota || status === 402) {
-    return new ApiError("PROVIDER_ERROR", `${providerName} cannot serve the gateway right now. Nothing was charged.`);
+    return new ApiError("PROVIDER_ERROR", `${providerName} cannot serve the gateway right now. Nothing was charged.`, {
+      retry: false,
+    });
   }
   if (status === 400 || status === 413 || status === 422) {
     const words = scrub(detail.message ?? "invalid request");
@@ -73,10 +79,17 @@ export function upstreamError(
     );
   }
   if (status === 404) {
-    return new ApiError("PROVIDER_ERROR", `${providerName} does not serve this model right now. Nothing was charged.`);
+    return new ApiError("PROVIDER_ERROR", `${providerName} does not serve this model right now. Nothing was charged.`, {
+      retry: false,
+    });
   }
   if (status === 408 || status === 504) {
     return new ApiError("PROVIDER_TIMEOUT", `${providerName} timed out. Nothing was charged; retry later.`);
   }
-  return new ApiError("PROVIDER_ERROR", `${providerName} answered ${status}. Nothing was charged; retry later.`);
+  const retry = status >= 500;
+  return new ApiError(
+    "PROVIDER_ERROR",
+    `${providerName} answered ${status}. Nothing was charged${retry ? "; retry later" : ""}.`,
+    { retry },
+  );
 }

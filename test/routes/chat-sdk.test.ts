@@ -4,14 +4,16 @@ import { account, funded, MODEL, usageEntries } from "../helpers/chat.ts";
 import { BASE, gw } from "../helpers/gateway.ts";
 
 /** The official SDK, unchanged, pointed at the gateway (its fetch routed to the Worker under test). */
-function sdk(apiKey: string) {
+function sdk(apiKey: string, { maxRetries = 0, sent = [] as Response[] } = {}) {
   return new OpenAI({
     apiKey,
     baseURL: `${BASE}/v1`,
-    maxRetries: 0,
-    fetch: (input, init) => {
+    maxRetries,
+    fetch: async (input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
-      return gw(`${url.pathname}${url.search}`, init);
+      const res = await gw(`${url.pathname}${url.search}`, init);
+      sent.push(res);
+      return res;
     },
   });
 }
@@ -71,5 +73,34 @@ describe("the official openai SDK as a client", () => {
       .create({ model: "openai/nope", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);
     expect(notFound).toBeInstanceOf(OpenAI.NotFoundError);
+  });
+
+  it("does not retry an error a retry cannot fix (503 PROVIDER_NOT_CONFIGURED), with its default retries", async () => {
+    const { key } = await funded(1);
+    const sent: Response[] = [];
+    const err = await sdk(key, { maxRetries: 2, sent })
+      .chat.completions.create({ model: "anthropic/claude-haiku-4-5", messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
+    expect(sent.map((res) => res.headers.get("x-should-retry"))).toEqual(["false"]);
+  });
+
+  it("retries an upstream 5xx, which a retry can fix", async () => {
+    const { key } = await funded(1);
+    const sent: Response[] = [];
+    const err = await sdk(key, { maxRetries: 1, sent })
+      .chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "[[scenario:error:500]]" }] })
+      .catch((e: unknown) => e);
+    expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(502);
+    expect(sent.map((res) => res.headers.get("x-should-retry"))).toEqual(["true", "true"]);
+  });
+
+  it("does not retry a provider error caused by the gateway's own provider key (upstream 401)", async () => {
+    const { key } = await funded(1);
+    const sent: Response[] = [];
+    await sdk(key, { maxRetries: 2, sent })
+      .chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "[[scenario:error:401]]" }] })
+      .catch((e: unknown) => e);
+    expect(sent.map((res) => [res.status, res.headers.get("x-should-retry")])).toEqual([[502, "false"]]);
   });
 });

@@ -3,6 +3,7 @@ import createClient from "openapi-fetch";
 import { describe, expect, it } from "vitest";
 import committed from "../../openapi/openapi.json";
 import type { paths } from "../../openapi/schema.d.ts";
+import { ADMIN_SECRET, newAccount } from "../helpers/gateway.ts";
 
 const base = "http://gateway.test";
 const get = (path: string) => exports.default.fetch(`${base}${path}`);
@@ -46,12 +47,52 @@ function hasExample(schema: Schema | undefined, seen = new Set<string>()): boole
 }
 
 describe("GET /openapi.json", () => {
-  it("serves OpenAPI 3.0.x, identical to the committed openapi/openapi.json", async () => {
+  it("serves OpenAPI 3.0.x, identical to the committed openapi/openapi.json but for its server", async () => {
     const res = await get("/openapi.json");
     expect(res.status).toBe(200);
     const doc = (await res.json()) as typeof committed;
     expect(doc.openapi).toMatch(/^3\.0\.\d+$/);
-    expect(doc).toEqual(committed);
+    expect({ ...doc, servers: committed.servers }).toEqual(committed);
+    expect(committed.servers.length).toBeGreaterThan(0);
+  });
+
+  it("names the origin it was fetched from as its server, so examples and clients have a full URL", async () => {
+    const here = (await (await get("/openapi.json")).json()) as typeof committed;
+    expect(here.servers).toEqual([{ url: base }]);
+    const there = await exports.default.fetch("https://broker.example.org:8443/openapi.json");
+    expect(((await there.json()) as typeof committed).servers).toEqual([{ url: "https://broker.example.org:8443" }]);
+    const admin = await exports.default.fetch(`${base}/admin/openapi.json`, {
+      headers: { "x-admin-secret": ADMIN_SECRET },
+    });
+    expect(admin.status).toBe(200);
+    expect(((await admin.json()) as typeof committed).servers).toEqual([{ url: base }]);
+  });
+
+  it("has no tag named like Scalar's schema section ('Models'), and declares every tag it uses", async () => {
+    const doc = (await (await get("/openapi.json")).json()) as {
+      tags: { name: string }[];
+      paths: Record<string, Record<string, Operation>>;
+    };
+    const declared = doc.tags.map((tag) => tag.name);
+    expect(declared).not.toContain("Models");
+    const used = Object.values(doc.paths).flatMap((methods) => Object.values(methods).flatMap((op) => op.tags ?? []));
+    for (const tag of used) expect(declared).toContain(tag);
+  });
+
+  it("gives path parameter examples a generated client can send as they are", async () => {
+    const { key } = await newAccount();
+    const doc = committed as unknown as {
+      paths: Record<string, { get?: { parameters?: { in: string; name: string; schema: { example?: string } }[] } }>;
+    };
+    const example = doc.paths["/v1/models/{id}"]?.get?.parameters?.find((p) => p.in === "path")?.schema.example;
+    expect(example).toBeTruthy();
+    const client = createClient<paths>({ baseUrl: base, fetch: (request) => exports.default.fetch(request) });
+    const { data, response } = await client.GET("/v1/models/{id}", {
+      params: { path: { id: example as string } },
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(response.status).toBe(200);
+    expect(data?.id).toBe("openai/gpt-4o-mini");
   });
 
   it("documents every operation with id, summary, tags, examples and error responses", async () => {
@@ -74,6 +115,13 @@ describe("GET /openapi.json", () => {
       }
       const errors = Object.entries(op.responses).filter(([status]) => Number(status) >= 400);
       expect(errors.length, `${where} error responses`).toBeGreaterThan(0);
+      // Redocly's operation-4xx-response is off for GET /health alone (redocly.yaml); this keeps it for the rest.
+      if (op.operationId !== "getHealth") {
+        expect(
+          errors.some(([status]) => status.startsWith("4")),
+          `${where} 4xx`,
+        ).toBe(true);
+      }
       for (const [status, response] of errors) {
         const json = response.content?.["application/json"];
         expect(json?.schema, `${where} ${status}`).toEqual({ $ref: "#/components/schemas/Error" });
@@ -123,6 +171,15 @@ describe("GET /docs", () => {
     const body = await res.text();
     expect(body.length).toBeGreaterThan(1_000_000);
     expect(body).toContain("createApiReference");
+  });
+
+  it("serves a favicon from static assets and names it in the page, so the browser asks for nothing missing", async () => {
+    const res = await get("/favicon.ico");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toMatch(/^image\//);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    expect([...bytes.slice(0, 4)]).toEqual([0, 0, 1, 0]);
+    expect(await (await get("/docs")).text()).toContain('"favicon": "/favicon.ico"');
   });
 
   it("redirects / to /docs", async () => {

@@ -45,6 +45,9 @@ describe("parseEnv", () => {
     ["CHECKOUT_SUCCESS_URL", "javascript:alert(1)"],
     ["ANTHROPIC_VERSION", "latest"],
     ["DEV_SEED_KEY", "short"],
+    ["CORS_ORIGINS", "app.example.com"],
+    ["CORS_ORIGINS", "https://app.example.com/dashboard"],
+    ["CORS_ORIGINS", "https://ok.example.com,ftp://files.example.com"],
   ])("names %s when it is %j", (name, value) => {
     const result = parseEnv({ [name]: value });
     expect(result.ok).toBe(false);
@@ -56,5 +59,19 @@ describe("parseEnv", () => {
   it("requires both Upstash variables or neither", () => {
     expect(parseEnv({ UPSTASH_REDIS_REST_TOKEN: "t" }).ok).toBe(false);
     expect(parseEnv({ UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" }).ok).toBe(true);
+  });
+
+  it("reads CORS_ORIGINS as a list of origins; unset means none", () => {
+    const origins = (value: string | undefined) => {
+      const result = parseEnv(value === undefined ? {} : { CORS_ORIGINS: value });
+      return result.ok ? result.config.CORS_ORIGINS : result.problems;
+    };
+    expect(origins(undefined)).toEqual([]);
+    expect(origins(" ")).toEqual([]);
+    expect(origins("https://App.Example.com/, http://localhost:5173")).toEqual([
+      "https://app.example.com",
+      "http://localhost:5173",
+    ]);
+    expect(origins("*")).toEqual(["*"]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ApiError, ERROR_TABLE, errorEnvelope } from "../../src/lib/errors.ts";
+import { ApiError, ERROR_TABLE, errorEnvelope, errorResponse } from "../../src/lib/errors.ts";
 
 describe("error code table", () => {
   it("pins every code to its status and type", () => {
@@ -37,5 +37,33 @@ describe("error code table", () => {
       error: { message: "gone", type: "not_found_error", code: "NOT_FOUND", request_id: "r1" },
     });
     expect(errorEnvelope(new ApiError("INVALID_REQUEST", "bad", { param: "model" }), "r2").error.param).toBe("model");
+  });
+
+  it("says for every code whether a retry can help (x-should-retry, which the openai SDK obeys)", () => {
+    const retryable = Object.entries(ERROR_TABLE)
+      .filter(([, entry]) => entry.retry)
+      .map(([code]) => code);
+    expect(retryable.sort()).toEqual(
+      [
+        "RATE_LIMITED",
+        "PROVIDER_RATE_LIMITED",
+        "INTERNAL_ERROR",
+        "PROVIDER_ERROR",
+        "STORE_UNAVAILABLE",
+        "PROVIDER_TIMEOUT",
+      ].sort(),
+    );
+    for (const [code, entry] of Object.entries(ERROR_TABLE)) {
+      expect(typeof entry.retry, code).toBe("boolean");
+    }
+  });
+
+  it("sends x-should-retry from the table, or from the error when it overrides the table", () => {
+    const header = (error: ApiError) => errorResponse(error, "r").headers.get("x-should-retry");
+    expect(header(new ApiError("PROVIDER_NOT_CONFIGURED", "no key"))).toBe("false");
+    expect(header(new ApiError("STORE_UNAVAILABLE", "down"))).toBe("true");
+    expect(header(new ApiError("PROVIDER_ERROR", "upstream 503"))).toBe("true");
+    expect(header(new ApiError("PROVIDER_ERROR", "upstream 401", { retry: false }))).toBe("false");
+    expect(header(new ApiError("INVALID_REQUEST", "bad"))).toBe("false");
   });
 });

@@ -1,4 +1,4 @@
-import { openAPIDocument } from "../../lib/configure-openapi.ts";
+import { openAPIDocument, withServer } from "../../lib/configure-openapi.ts";
 import { createRouter } from "../../lib/create-app.ts";
 import type { AppOpenAPI } from "../../lib/types.ts";
 import * as handlers from "./admin.handlers.ts";
@@ -10,5 +10,5 @@ export function adminRouter(app: AppOpenAPI) {
     .openapi(routes.addCredits, handlers.addCredits)
     .openapi(routes.createAccount, handlers.createAccount)
     .openapi(routes.createAccountKey, handlers.createAccountKey)
-    .get("/admin/openapi.json", (c) => c.json(openAPIDocument(app, "admin")));
+    .get("/admin/openapi.json", (c) => c.json(withServer(openAPIDocument(app, "admin"), c.req.url)));
 }

@@ -31,7 +31,7 @@ const AUTH_ERRORS = ["MISSING_API_KEY", "INVALID_API_KEY", "STORE_UNAVAILABLE"] 
 export const listModels = createRoute({
   method: "get",
   path: "/v1/models",
-  tags: ["Models"],
+  tags: ["Model catalog"],
   operationId: "listModels",
   summary: "List the models and their prices",
   description: "OpenAI list shape, so `client.models.list()` works. Models past their shutdown date are left out.",
@@ -49,15 +49,16 @@ export const ModelParamsSchema = z.object({
     .max(128)
     .openapi({
       param: { name: "id", in: "path" },
-      description: "URL-encoded `provider/model`",
-      example: "openai%2Fgpt-4o-mini",
+      description:
+        "A model id from GET /v1/models. Clients encode its slash (`openai%2Fgpt-4o-mini`); `/v1/models/openai/gpt-4o-mini` and a bare id (`gpt-4o-mini`) work too",
+      example: "openai/gpt-4o-mini",
     }),
 });
 
 export const getModel = createRoute({
   method: "get",
   path: "/v1/models/{id}",
-  tags: ["Models"],
+  tags: ["Model catalog"],
   operationId: "getModel",
   summary: "One model and its prices",
   description: "404 MODEL_NOT_FOUND for an unknown model; 410 MODEL_RETIRED, naming the replacement, after shutdown.",
