@@ -243,6 +243,15 @@ describe("templating and auth", () => {
     expect(((await model.json()) as { error: { message: string } }).error.message).toContain("The model `gpt-nope`");
   });
 
+  it("escapes filled values inside JSON, so a key with quotes keeps the answer valid", async () => {
+    const odd = 'sk-"odd\\key';
+    const res = await postOpenAI(
+      { messages: user("[[scenario:error:400:echo-key]]") },
+      { headers: { authorization: `Bearer ${odd}`, "content-type": "application/json" } },
+    );
+    expect(((await res.json()) as { error: { message: string } }).error.message).toContain(`key ${odd} `);
+  });
+
   it("a missing key answers the provider's missing-key error (else its 401)", async () => {
     const openaiMissing = await postOpenAI(
       { messages: user("hi") },
@@ -395,6 +404,11 @@ describe("files, recording and mistakes", () => {
     const old = await postOpenAI({ messages: user("[[scenario:long:400]]") });
     expect(old.status).toBe(501);
     expect(await old.text()).toContain("[[scenario:long:400]]");
+    const cuts = await postOpenAI({ messages: user("[[stall-after:1]] [[reset-after:2]]") });
+    expect(cuts.status).toBe(501);
+    const repeat = await postOpenAI({ messages: user("[[repeat:40:2]]"), stream: true });
+    expect(repeat.status).toBe(501);
+    expect(await repeat.text()).toContain("the case has 12 chunk lines");
     const route = await fetch(`${openai.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } });
     expect(route.status).toBe(404);
   });
