@@ -26,7 +26,7 @@ export interface UpstreamRequest {
   method: string;
   path: string;
   headers: Record<string, string>;
-  /** The parsed JSON body (JSON requests; null otherwise). */
+  /** The parsed JSON body (typed for the JSON routes; the fake sends null for a body that is not JSON). */
   body: Record<string, unknown>;
   rawBody: string;
   aborted: boolean;
