@@ -5,15 +5,15 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startFakeOpenAI } from "../test/fakes/openai-server.ts";
+import { startFakeUpstream } from "../test/fakes/upstream.ts";
 import { startDevServer } from "../test/node/helpers/wrangler-dev.ts";
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 100);
 const seed = `aib_bench${crypto.randomUUID().replaceAll("-", "")}`.slice(0, 36);
 
-const openai = await startFakeOpenAI();
+const openai = await startFakeUpstream("openai");
 const envFile = join(mkdtempSync(join(tmpdir(), "bench-chat-")), ".dev.vars");
-writeFileSync(envFile, `DEV_SEED_KEY=${seed}\nOPENAI_API_KEY=sk-fake\nOPENAI_BASE_URL=${openai.url}\n`);
+writeFileSync(envFile, `DEV_SEED_KEY=${seed}\nOPENAI_API_KEY=sk-fake\nOPENAI_BASE_URL=${openai.url}/v1\n`);
 const gateway = await startDevServer({ envFile });
 
 const body = (stream: boolean, model: string) =>
@@ -46,7 +46,7 @@ try {
   const rows: string[] = [];
   for (const stream of [false, true]) {
     for (const [label, url, key, model] of [
-      ["direct to upstream", `${openai.url}/chat/completions`, "sk-fake", "gpt-4o-mini"],
+      ["direct to upstream", `${openai.url}/v1/chat/completions`, "sk-fake", "gpt-4o-mini"],
       ["through the gateway", `${gateway.url}/v1/chat/completions`, seed, "openai/gpt-4o-mini"],
     ] as const) {
       await timeCall(url, key, body(stream, model)); // warm up

@@ -1,17 +1,27 @@
 import type { TestProject } from "vitest/node";
-import { startFakeOpenAI } from "./fakes/openai-server.ts";
+import { startFakeUpstream } from "./fakes/upstream.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
+    /** The fake OpenAI, with /v1 (what the SDK and OPENAI_BASE_URL take). */
     openaiBaseUrl: string;
+    /** The fake Anthropic, host root. */
+    anthropicBaseUrl: string;
+    /** The fake Gemini API, host root. */
+    googleBaseUrl: string;
   }
 }
 
-/** Node-side peers for the workerd tests: fake upstreams speaking the providers' real wire formats. */
+/** Node-side peers for the workerd tests: one fake upstream per provider, replaying test/fixtures/<provider>/. */
 export default async function setup(project: TestProject) {
-  const openai = await startFakeOpenAI();
-  project.provide("openaiBaseUrl", openai.url);
+  const [openai, anthropic, google] = await Promise.all(
+    ["openai", "anthropic", "google"].map((provider) => startFakeUpstream(provider)),
+  );
+  if (!openai || !anthropic || !google) throw new Error("a fake upstream did not start");
+  project.provide("openaiBaseUrl", `${openai.url}/v1`);
+  project.provide("anthropicBaseUrl", anthropic.url);
+  project.provide("googleBaseUrl", google.url);
   return async () => {
-    await openai.close();
+    await Promise.all([openai.close(), anthropic.close(), google.close()]);
   };
 }

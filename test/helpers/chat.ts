@@ -21,13 +21,29 @@ export function chat(key: string, body: Record<string, unknown>, path = "/v1/cha
   return gw(path, { ...json({ model: MODEL, ...body }, bearer(key)), ...(signal ? { signal } : {}) });
 }
 
-/** What reached the fake OpenAI for a marker (the fake's own inspection route). */
+/** One request as the fake upstream recorded it (test/fakes/upstream.ts `RecordedRequest`). */
+export interface UpstreamRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  /** The parsed JSON body (typed for the JSON routes; the fake sends null for a body that is not JSON). */
+  body: Record<string, unknown>;
+  rawBody: string;
+  aborted: boolean;
+  case: string | null;
+  requestId: string;
+}
+
+const BASE_URLS = { openai: "OPENAI_BASE_URL", anthropic: "ANTHROPIC_BASE_URL", google: "GOOGLE_BASE_URL" } as const;
+
+/** What reached a provider's fake upstream for a marker (the fake's own inspection route). */
 export async function upstreamRequests(
   marker: string,
-): Promise<{ body: Record<string, unknown>; headers: Record<string, string>; aborted: boolean }[]> {
-  const origin = new URL(env.OPENAI_BASE_URL as string).origin;
+  provider: keyof typeof BASE_URLS = "openai",
+): Promise<UpstreamRequest[]> {
+  const origin = new URL(env[BASE_URLS[provider]] as string).origin;
   const res = await fetch(`${origin}/__fake/requests?marker=${encodeURIComponent(marker)}`);
-  return (await res.json()) as { body: Record<string, unknown>; headers: Record<string, string>; aborted: boolean }[];
+  return (await res.json()) as UpstreamRequest[];
 }
 
 /** The `data:` payloads of an SSE body, in order. */

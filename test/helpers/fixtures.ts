@@ -1,43 +1,41 @@
-// Recorded provider fixtures (test/fixtures/<provider>/), read the way the fake upstream replays
-// them, so adapter unit tests see exactly the events the route tests get. Pure Node: no workerd.
-import { existsSync, readFileSync } from "node:fs";
+// Recorded fixtures for adapter unit tests (pure Node, no workerd): the same files, read the same
+// way, as the fake upstream replays to the route tests (test/fakes/upstream.ts).
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  CASE_NAME,
+  chunkLines,
+  FIXTURES_ROOT,
+  fillTemplate,
+  loadDescriptor,
+  type SseEvent,
+  sseEvents,
+  type TemplateVars,
+} from "../fakes/fixtures.ts";
 
-const ROOT = join(import.meta.dirname, "..", "fixtures");
+export type { SseEvent, TemplateVars };
 
-interface Descriptor {
-  sse: { eventField: string | null; terminator: string | null };
+function fixtureText(provider: string, name: string, ext: string, vars: TemplateVars): string {
+  if (!CASE_NAME.test(name)) throw new Error(`bad case name "${name}"`);
+  return fillTemplate(readFileSync(join(FIXTURES_ROOT, provider, `${name}${ext}`), "utf8"), vars, true);
 }
 
-function descriptor(provider: string): Descriptor {
-  const file = join(ROOT, provider, "provider.json");
-  if (!existsSync(file)) return { sse: { eventField: null, terminator: null } };
-  return JSON.parse(readFileSync(file, "utf8")) as Descriptor;
+/** `<case>.json`, parsed; `{{model}}`/`{{key}}` filled from `vars` when given. */
+export function readFixtureJson<T = unknown>(provider: string, name: string, vars: TemplateVars = {}): T {
+  return JSON.parse(fixtureText(provider, name, ".json", vars)) as T;
 }
 
-export function readFixtureJson<T = unknown>(provider: string, name: string): T {
-  return JSON.parse(readFileSync(join(ROOT, provider, `${name}.json`), "utf8")) as T;
+/** The data payloads of `<case>.chunks.txt`, one per line, as written. */
+export function readFixtureChunks(provider: string, name: string, vars: TemplateVars = {}): string[] {
+  return chunkLines(fixtureText(provider, name, ".chunks.txt", vars));
 }
 
-/** The data payloads of a recorded stream, one per non-empty line. */
-export function readFixtureChunks(provider: string, name: string): string[] {
-  return readFileSync(join(ROOT, provider, `${name}.chunks.txt`), "utf8")
-    .split("\n")
-    .filter((line) => line.trim() !== "");
-}
-
-/** The SSE events the fake sends for a stream case: event names where the provider uses them, and the terminator. */
-export function fixtureEvents(provider: string, name: string): { event?: string; data: string }[] {
-  const { sse } = descriptor(provider);
-  const lines = readFixtureChunks(provider, name);
-  if (sse.terminator !== null && lines.at(-1) !== sse.terminator) lines.push(sse.terminator);
-  return lines.map((data) => {
-    if (sse.eventField === null) return { data };
-    try {
-      const value = (JSON.parse(data) as Record<string, unknown>)[sse.eventField];
-      return typeof value === "string" ? { event: value, data } : { data };
-    } catch {
-      return { data };
-    }
-  });
+/**
+ * Exactly the SSE events the fake sends for a case: `event:` names where the provider uses them and
+ * the terminator (OpenAI's `[DONE]`) at the end. `errors/…` cases (the mid-stream failure) have none,
+ * as the fake sends them after a cut stream.
+ */
+export function fixtureEvents(provider: string, name: string, vars: TemplateVars = {}): SseEvent[] {
+  const { sse } = loadDescriptor(provider);
+  return sseEvents(readFixtureChunks(provider, name, vars), sse, !name.startsWith("errors/"));
 }

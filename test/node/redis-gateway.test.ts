@@ -1,7 +1,7 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeOpenAI, startFakeOpenAI } from "../fakes/openai-server.ts";
+import { type FakeUpstream, startFakeUpstream } from "../fakes/upstream.ts";
 import { type FoundRedis, findRedis, startUpstashLocal, type UpstashLocal } from "./helpers/redis.ts";
 import { type DevServer, startDevServer } from "./helpers/wrangler-dev.ts";
 
@@ -30,7 +30,7 @@ function switchableProxy(target: () => string): Promise<Server> {
 const found: FoundRedis | null = await findRedis();
 let endpoint: UpstashLocal;
 let proxy: Server;
-let openai: FakeOpenAI;
+let openai: FakeUpstream;
 let gateway: DevServer;
 const seedKey = `aib_redisdev${crypto.randomUUID().replaceAll("-", "")}`.slice(0, 36);
 
@@ -38,13 +38,13 @@ describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
   beforeAll(async () => {
     endpoint = await startUpstashLocal({ redisUrl: found?.url });
     proxy = await switchableProxy(() => endpoint.url);
-    openai = await startFakeOpenAI();
+    openai = await startFakeUpstream("openai");
     gateway = await startDevServer({
       vars: {
         UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
         UPSTASH_REDIS_REST_TOKEN: endpoint.token,
         OPENAI_API_KEY: "sk-fake-gateway-key",
-        OPENAI_BASE_URL: openai.url,
+        OPENAI_BASE_URL: `${openai.url}/v1`,
         DEV_SEED_KEY: seedKey,
       },
     });

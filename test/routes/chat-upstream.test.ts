@@ -68,7 +68,7 @@ describe("upstream errors before the answer: mapped, released, nothing charged",
 
   it("a slow first byte past UPSTREAM_TIMEOUT_MS is 504 PROVIDER_TIMEOUT, and the upstream call is dropped", async () => {
     const { key } = await funded(10);
-    const { marker, content } = prompt("[[scenario:slow-first-byte:3000]]");
+    const { marker, content } = prompt("[[slow-first-byte:3000]]");
     await expectError(await chat(key, { messages: [{ role: "user", content }] }), 504, "PROVIDER_TIMEOUT");
     await expectNothingCharged(key);
     expect(await upstreamAborted(marker)).toBe(true);
@@ -76,7 +76,7 @@ describe("upstream errors before the answer: mapped, released, nothing charged",
 
   it("a slow first byte within the limit is fine", async () => {
     const { key } = await funded(10);
-    const { content } = prompt("[[scenario:slow-first-byte:300]]");
+    const { content } = prompt("[[slow-first-byte:300]]");
     const res = await chat(key, { stream: true, messages: [{ role: "user", content }] });
     expect(res.status).toBe(200);
     expect(sseData(await res.text()).at(-1)).toBe("[DONE]");
@@ -110,9 +110,13 @@ describe("failures mid-stream: a final error frame, and what was streamed is cha
   });
 
   it.each([
-    ["a stall past UPSTREAM_IDLE_TIMEOUT_MS", "[[scenario:stall-after:3]]", "PROVIDER_TIMEOUT"],
-    ["a reset connection", "[[scenario:reset-after:3]]", "PROVIDER_ERROR"],
-    ["an error event from the provider", "[[scenario:error-mid-stream:3]]", "PROVIDER_ERROR"],
+    [
+      "a stall past UPSTREAM_IDLE_TIMEOUT_MS",
+      "[[scenario:long]] [[repeat:1:100]] [[stall-after:4]]",
+      "PROVIDER_TIMEOUT",
+    ],
+    ["a reset connection", "[[scenario:long]] [[repeat:1:100]] [[reset-after:4]]", "PROVIDER_ERROR"],
+    ["an error event from the provider", "[[scenario:long]] [[repeat:1:100]] [[error-mid-stream:4]]", "PROVIDER_ERROR"],
   ])("%s", async (_, directive, code) => {
     const { key } = await funded(10);
     const { content } = prompt(directive);
@@ -141,7 +145,7 @@ describe("failures mid-stream: a final error frame, and what was streamed is cha
 describe("a client that disconnects", () => {
   it("is charged by the rule, leaves no hold, and the upstream call is aborted", async () => {
     const { key } = await funded(10);
-    const { marker, content } = prompt("[[scenario:long:400]] [[delay:10]]");
+    const { marker, content } = prompt("[[scenario:long]] [[repeat:1:400]] [[delay:10]]");
     const res = await chat(key, { stream: true, messages: [{ role: "user", content }] });
     expect(res.status).toBe(200);
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
@@ -167,7 +171,7 @@ describe("a client that disconnects", () => {
 describe("a client that leaves a plain call", () => {
   it("is charged the estimated input once the provider was called, and the upstream call is aborted", async () => {
     const { key } = await funded(10);
-    const { marker, content } = prompt("[[scenario:stall-after:1]]");
+    const { marker, content } = prompt("[[stall-after:1]]");
     const client = new AbortController();
     const pending = chat(key, { messages: [{ role: "user", content }] }, "/v1/chat/completions", client.signal).catch(
       (error: unknown) => error,

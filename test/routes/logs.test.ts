@@ -49,7 +49,7 @@ describe("logs", () => {
       chat("Say hi", true),
       chat("[[scenario:error:401]]"),
       chat("[[scenario:error:429]]"),
-      chat("[[scenario:reset-after:2]]", true),
+      chat("[[reset-after:3]]", true),
     ]);
     const bodies = (await Promise.all(answers.map((res) => res.text()))).join("\n");
 
