@@ -85,12 +85,16 @@ describe("OpenAI chat adapter: answers", () => {
 });
 
 describe("OpenAI chat adapter: streams", () => {
-  it("passes every chunk through byte for byte and ends at [DONE]", () => {
-    const { frames, steps, text } = replay("text");
+  it("passes every chunk through byte for byte, keeps the usage chunk for the end, and ends at [DONE]", () => {
+    const { frames, steps, text, usage, finish } = replay("text");
     const chunks = fixtureEvents("openai", "text")
       .map(({ data }) => data)
       .filter((data) => data !== "[DONE]");
+    const usageChunk = chunks.pop() as string;
+    expect(usageChunk).toContain('"choices":[]');
     expect(frames).toEqual(chunks.map((data) => `data: ${data}\n\n`));
+    expect(usage).toEqual({ input: 16, cached_input: 0, cache_write: 0, output: 9, reasoning: 0 });
+    expect(finish).toEqual(["data: [DONE]\n\n"]);
     expect(steps.at(-1)?.done).toBe(true);
     expect(text).toBe("Hi! How can I help you today?");
   });
