@@ -448,15 +448,15 @@ export const CATALOG: readonly CatalogEntry[] = [
     context_window: 1_000_000,
     max_output_tokens: 128_000,
     prices: {
-      input: "2.00",
-      cache_write: "2.50",
-      cache_write_1h: "4.00",
-      cached_input: "0.20",
-      output: "10.00",
-      reasoning: "10.00",
+      input: "3.00",
+      cache_write: "3.75",
+      cache_write_1h: "6.00",
+      cached_input: "0.30",
+      output: "15.00",
+      reasoning: "15.00",
     },
     source:
-      "Claude-docs sonnet-5 (legacy); CONFLICT: GP 2026-07-29 says $2/$10 was introductory until 2026-08-31, then $3/$15; Claude-docs figures used",
+      "Standard rates from 2026-09-01: $3/$15, cache 3.75/6/0.30 (1.25x/2x/0.1x input, as on every Claude row). The stored Claude-docs sonnet-5 copy shows $2/$10, but GP 2026-07-29 and four write-ups (chatforest, blog.getbind.co, synthorai on dev.to, techjacksolutions citing the platform docs) call $2/$10 introductory through 2026-08-31; while unconfirmed, the dearer price is charged so no call is resold below cost",
   },
   {
     provider: "anthropic",
@@ -464,7 +464,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     kind: "chat",
     created: "2026-07-29",
     context_window: 1_000_000,
-    max_output_tokens: 64_000,
+    max_output_tokens: 128_000,
     prices: {
       input: "5.00",
       cache_write: "6.25",
@@ -474,7 +474,7 @@ export const CATALOG: readonly CatalogEntry[] = [
       reasoning: "25.00",
     },
     source:
-      "GP 2026-07-29, Claude-docs pricing (row 'claude-opus-4-8 / 4-7'); max out not given, Anthropic 4.x fallback 64000",
+      "GP 2026-07-29, Claude-docs pricing (row 'claude-opus-4-8 / 4-7'); max out 128K per Anthropic's models page as quoted at launch (Opus 4.7 2026-04-16, Opus 4.8 2026-05-28; third-party copies)",
   },
   {
     provider: "anthropic",
@@ -482,7 +482,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     kind: "chat",
     created: "2026-07-29",
     context_window: 1_000_000,
-    max_output_tokens: 64_000,
+    max_output_tokens: 128_000,
     prices: {
       input: "5.00",
       cache_write: "6.25",
@@ -492,7 +492,7 @@ export const CATALOG: readonly CatalogEntry[] = [
       reasoning: "25.00",
     },
     source:
-      "GP 2026-07-29, Claude-docs pricing (row 'claude-opus-4-8 / 4-7'); max out not given, Anthropic 4.x fallback 64000",
+      "GP 2026-07-29, Claude-docs pricing (row 'claude-opus-4-8 / 4-7'); max out 128K per Anthropic's models page as quoted at launch (Opus 4.7 2026-04-16, Opus 4.8 2026-05-28; third-party copies)",
   },
   {
     provider: "anthropic",
