@@ -207,13 +207,16 @@ describe("chat errors", () => {
     );
   });
 
-  it("503 PROVIDER_NOT_CONFIGURED for a provider without a key or adapter", async () => {
+  it("503 PROVIDER_NOT_CONFIGURED for a provider whose key the operator left blank, naming it", async () => {
     const { key } = await funded(1);
-    await expectError(
-      await chat(key, { model: "anthropic/claude-haiku-4-5", messages: [{ role: "user", content: "x" }] }),
-      503,
-      "PROVIDER_NOT_CONFIGURED",
+    const res = await gwWith(
+      { ANTHROPIC_API_KEY: "" },
+      "/v1/chat/completions",
+      json({ model: "anthropic/claude-haiku-4-5", messages: [{ role: "user", content: "x" }] }, bearer(key)),
     );
+    const error = await expectError(res, 503, "PROVIDER_NOT_CONFIGURED");
+    expect(error.message).toContain("Anthropic");
+    expect(res.headers.get("x-should-retry")).toBe("false");
   });
 
   it("503 PROVIDER_NOT_CONFIGURED when OPENAI_API_KEY is unset, before anything is held", async () => {
