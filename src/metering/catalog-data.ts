@@ -742,9 +742,12 @@ export const CATALOG: readonly CatalogEntry[] = [
     kind: "chat",
     created: "2025-07-04",
     context_window: 1_000_000,
-    max_output_tokens: 65_536,
+    max_output_tokens: 8_192,
     prices: { input: "0.10", cached_input: "0.025", output: "0.40", reasoning: "0.40" },
-    source: "GP 2025-07-04 (legacy); max out not given, Google fallback 65536",
+    shutdown: "2026-06-01",
+    replacement: "google/gemini-3.1-flash-lite",
+    source:
+      "GP 2025-07-04 (legacy); max out 8,192 per ai.google.dev tokens guide (output limit of gemini-2.0-flash); shut down 2026-06-01 per Google's Firebase AI Logic docs (stored copies 2026-05-13 and 2026-06-18: 'Gemini 2.0 Flash and Flash-Lite models were shut down on June 1, 2026 … update to a newer model like gemini-3.1-flash-lite'), also modeldex.dev and aiweekly.co (2026-06-01)",
   },
 
   // ---------------------------------------------------------------- OpenAI images
