@@ -714,7 +714,10 @@ export const CATALOG: readonly CatalogEntry[] = [
         prices: { input: "2.50", cached_input: "0.25", output: "15.00", reasoning: "15.00" },
       },
     ],
-    source: "Google-pricing 2026-10-07 (>200K column); GP 2025-10-31; limits UNVERIFIED",
+    shutdown: "2026-12-01",
+    replacement: "google/gemini-3.8-flash",
+    source:
+      "Google-pricing 2026-10-07 (>200K column); GP 2025-10-31; limits UNVERIFIED; shutdown 2026-12-01 and replacement gemini-3.8-flash per Google's Gemini API deprecations page as read 2026-11-10 by aideprecations.com (dev.to) and 2026-11-05 by w3cschool.cn (from that day Google routes calls to gemini-3.8-flash and bills its rates); Retell migrated its users to gemini-3.8-flash on 2026-11-29",
   },
   {
     provider: "google",
@@ -724,7 +727,10 @@ export const CATALOG: readonly CatalogEntry[] = [
     context_window: 1_048_576,
     max_output_tokens: 65_536,
     prices: { input: "0.30", cached_input: "0.03", output: "2.50", reasoning: "2.50" },
-    source: "Google-pricing; GP 2025-10-31; text input price (audio 1.00 not metered); limits UNVERIFIED",
+    shutdown: "2026-12-01",
+    replacement: "google/gemini-3.5-flash-lite",
+    source:
+      "Google-pricing; GP 2025-10-31; text input price (audio 1.00 not metered); limits UNVERIFIED; shutdown 2026-12-01 and replacement gemini-3.5-flash-lite per Google's Gemini API deprecations page as read 2026-11-10 by aideprecations.com (dev.to) and 2026-11-05 by w3cschool.cn (from that day Google routes calls to gemini-3.5-flash-lite and bills its rates)",
   },
   {
     provider: "google",
@@ -742,9 +748,12 @@ export const CATALOG: readonly CatalogEntry[] = [
     kind: "chat",
     created: "2025-07-04",
     context_window: 1_000_000,
-    max_output_tokens: 65_536,
+    max_output_tokens: 8_192,
     prices: { input: "0.10", cached_input: "0.025", output: "0.40", reasoning: "0.40" },
-    source: "GP 2025-07-04 (legacy); max out not given, Google fallback 65536",
+    shutdown: "2026-06-01",
+    replacement: "google/gemini-3.1-flash-lite",
+    source:
+      "GP 2025-07-04 (legacy); max out 8,192 per ai.google.dev tokens guide (output limit of gemini-2.0-flash); shut down 2026-06-01 per Google's Firebase AI Logic docs (stored copies 2026-05-13 and 2026-06-18: 'Gemini 2.0 Flash and Flash-Lite models were shut down on June 1, 2026 … update to a newer model like gemini-3.1-flash-lite'), also modeldex.dev and aiweekly.co (2026-06-01)",
   },
 
   // ---------------------------------------------------------------- OpenAI images
