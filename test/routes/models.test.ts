@@ -28,6 +28,19 @@ async function models(key: string): Promise<Model[]> {
   return body.data;
 }
 
+/** GET /v1/models through the real middleware and router, with the services' clock set to `iso`. */
+async function modelsOn(key: string, iso: string): Promise<Model[]> {
+  const app = createApp();
+  app.use("*", async (c, next) => {
+    c.set("services", { ...c.var.services, now: () => Date.parse(iso) });
+    await next();
+  });
+  app.use("/v1/*", authenticate());
+  app.route("/", modelsRouter);
+  const res = await app.request(`${BASE}/v1/models`, { headers: bearer(key) }, env);
+  return ((await res.json()) as { data: Model[] }).data;
+}
+
 describe("GET /v1/models", () => {
   it("lists chat, image, speech and music models with prices in credits", async () => {
     const { key } = await newAccount();
@@ -63,27 +76,18 @@ describe("GET /v1/models", () => {
 
   it("drops a model on its shutdown day", async () => {
     const { key } = await newAccount();
-    // The real middleware and router, with the clock the services hand out set to a given day.
-    const list = async (iso: string) => {
-      const app = createApp();
-      app.use("*", async (c, next) => {
-        c.set("services", { ...c.var.services, now: () => Date.parse(iso) });
-        await next();
-      });
-      app.use("/v1/*", authenticate());
-      app.route("/", modelsRouter);
-      const res = await app.request(`${BASE}/v1/models`, { headers: bearer(key) }, env);
-      return ((await res.json()) as { data: Model[] }).data.map((m) => m.id);
-    };
+    const list = async (iso: string) => (await modelsOn(key, iso)).map((m) => m.id);
     expect(await list("2026-12-10T23:59:59Z")).toContain("openai/gpt-5");
     expect(await list("2026-12-11T00:00:00Z")).not.toContain("openai/gpt-5");
   });
 
-  it("shows dated prices as of today, and long-prompt tiers", async () => {
+  it("shows dated prices as of the day asked, and long-prompt tiers", async () => {
     const { key } = await newAccount();
-    const data = await models(key);
+    const data = await modelsOn(key, "2026-11-30T12:00:00Z");
     const flash = data.find((m) => m.id === "google/gemini-3.7-flash");
     expect(flash?.pricing.input_per_1m_tokens).toBe(135); // $0.75 until 2026-12-31
+    const later = (await modelsOn(key, "2027-01-01T00:00:00Z")).find((m) => m.id === "google/gemini-3.7-flash");
+    expect(later?.pricing.input_per_1m_tokens).toBe(270); // $1.50 from 2027-01-01
     const pro = data.find((m) => m.id === "google/gemini-2.5-pro");
     expect(pro?.long_prompt_pricing[0]).toMatchObject({
       above_input_tokens: 200_000,
