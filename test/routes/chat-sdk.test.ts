@@ -1,17 +1,24 @@
 import OpenAI from "openai";
 import { describe, expect, it } from "vitest";
 import { account, funded, MODEL, usageEntries } from "../helpers/chat.ts";
-import { BASE, gw } from "../helpers/gateway.ts";
+import { BASE, gw, gwWith } from "../helpers/gateway.ts";
 
-/** The official SDK, unchanged, pointed at the gateway (its fetch routed to the Worker under test). */
-function sdk(apiKey: string, { maxRetries = 0, sent = [] as Response[] } = {}) {
+/**
+ * The official SDK, unchanged, pointed at the gateway (its fetch routed to the Worker under test,
+ * or to the same gateway with some bindings changed).
+ */
+function sdk(
+  apiKey: string,
+  { maxRetries = 0, sent = [] as Response[], bindings = undefined as Record<string, string> | undefined } = {},
+) {
   return new OpenAI({
     apiKey,
     baseURL: `${BASE}/v1`,
     maxRetries,
     fetch: async (input, init) => {
       const url = new URL(input instanceof Request ? input.url : String(input));
-      const res = await gw(`${url.pathname}${url.search}`, init);
+      const path = `${url.pathname}${url.search}`;
+      const res = await (bindings ? gwWith(bindings, path, init) : gw(path, init));
       sent.push(res);
       return res;
     },
@@ -78,7 +85,7 @@ describe("the official openai SDK as a client", () => {
   it("does not retry an error a retry cannot fix (503 PROVIDER_NOT_CONFIGURED), with its default retries", async () => {
     const { key } = await funded(1);
     const sent: Response[] = [];
-    const err = await sdk(key, { maxRetries: 2, sent })
+    const err = await sdk(key, { maxRetries: 2, sent, bindings: { ANTHROPIC_API_KEY: "" } })
       .chat.completions.create({ model: "anthropic/claude-haiku-4-5", messages: [{ role: "user", content: "x" }] })
       .catch((e: unknown) => e);
     expect((err as InstanceType<typeof OpenAI.APIError>).status).toBe(503);
