@@ -119,6 +119,25 @@ describe("/v1/keys", () => {
     expect(error.param).toBe("name");
   });
 
+  it.each([
+    ["a lone surrogate", "backdoor\ud800"],
+    ["a control character", "bell\u0007"],
+    ["a bidi override", "txt.exe\u202Egnp"],
+    ["a bidi isolate", "a\u2066b"],
+  ])("400 naming `name` for a name with %s, creating nothing", async (_, name) => {
+    const { key } = await newAccount();
+    const error = await expectError(await gw("/v1/keys", json({ name }, bearer(key))), 400, "INVALID_REQUEST");
+    expect(error.param).toBe("name");
+    expect(await listKeys(key)).toHaveLength(1);
+  });
+
+  it("keeps any other well-formed name as sent", async () => {
+    const { key } = await newAccount();
+    const res = await gw("/v1/keys", json({ name: "prod 🚀 café שלום" }, bearer(key)));
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as Key).name).toBe("prod 🚀 café שלום");
+  });
+
   it("keys of one account share its credits", async () => {
     const { key, account_id } = await newAccount();
     await grant({ accountId: account_id }, 5);
