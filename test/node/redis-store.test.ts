@@ -1,5 +1,6 @@
-import { Redis } from "@upstash/redis/cloudflare";
-import { afterAll, beforeAll, describe } from "vitest";
+import { errors, Redis } from "@upstash/redis/cloudflare";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { classifyRedisError } from "../../src/stores/redis/errors.ts";
 import { createRedisStore } from "../../src/stores/redis/store.ts";
 import { storeContract } from "../contract/store.contract.ts";
 import { type FoundRedis, findRedis, startUpstashLocal, type UpstashLocal } from "./helpers/redis.ts";
@@ -11,6 +12,9 @@ import { type FoundRedis, findRedis, startUpstashLocal, type UpstashLocal } from
 const found: FoundRedis | null = await findRedis();
 let endpoint: UpstashLocal | undefined;
 let ran = 0;
+const prefix = `test:${crypto.randomUUID()}:`;
+const client = (url = endpoint?.url as string, token = endpoint?.token as string) =>
+  new Redis({ url, token, retry: false, automaticDeserialization: false });
 
 describe.skipIf(!found)("redis store", () => {
   beforeAll(async () => {
@@ -22,15 +26,76 @@ describe.skipIf(!found)("redis store", () => {
     process.stdout.write(`\nredis: ${ran} tests ran\n`);
   });
 
-  const prefix = `test:${crypto.randomUUID()}:`;
   storeContract("redis", () => {
     ran++;
-    const redis = new Redis({
-      url: endpoint?.url as string,
-      token: endpoint?.token as string,
-      retry: false,
-      automaticDeserialization: false,
+    return createRedisStore(client(), prefix);
+  });
+
+  describe("failures", () => {
+    const balance = (redis: Redis) => createRedisStore(redis, prefix).ledger.balance("acct_failures", Date.now());
+
+    it("a script that fails in Redis is a fault: logged as an error, 500 INTERNAL_ERROR", async () => {
+      ran++;
+      const redis = client();
+      const account = `acct_broken${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+      await redis.set(`${prefix}{a:${account}}:acct`, "not a hash"); // WRONGTYPE inside the script
+      const logs = vi.spyOn(console, "error").mockImplementation(() => {});
+      try {
+        await expect(createRedisStore(redis, prefix).ledger.balance(account, Date.now())).rejects.toMatchObject({
+          code: "INTERNAL_ERROR",
+          status: 500,
+        });
+        expect(logs.mock.calls.map(([line]) => JSON.parse(String(line)))).toContainEqual(
+          expect.objectContaining({ level: "error", msg: "store fault", store: "redis", op: "ledger.balance" }),
+        );
+      } finally {
+        logs.mockRestore();
+      }
     });
-    return createRedisStore(redis, prefix);
+
+    it("a store that cannot be reached is unavailable: 503 STORE_UNAVAILABLE", async () => {
+      ran++;
+      const logs = vi.spyOn(console, "error").mockImplementation(() => {});
+      const behind = await startUpstashLocal({ redisUrl: "redis://127.0.0.1:1" });
+      try {
+        // Nothing listens at all.
+        await expect(balance(client("http://127.0.0.1:1", "t"))).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+        // The endpoint answers 503: Redis behind it does not.
+        await expect(balance(client(behind.url, behind.token))).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+      } finally {
+        await behind.close();
+        logs.mockRestore();
+      }
+    });
+  });
+});
+
+describe("classifyRedisError", () => {
+  const upstash = (message: string) => new errors.UpstashError(message);
+
+  it("a Redis error reply inside an answer is a fault, unless Redis says it cannot serve right now", () => {
+    expect(
+      classifyRedisError(upstash("Command failed: ERR user_script:3: Script attempted to access a non local key")),
+    ).toBe("fault");
+    expect(classifyRedisError(upstash("Command 1 [ evalsha ] failed: WRONGTYPE Operation against a key"))).toBe(
+      "fault",
+    );
+    for (const reply of [
+      "BUSY Redis is busy running a script",
+      "LOADING Redis is loading",
+      "OOM command not allowed",
+    ]) {
+      expect(classifyRedisError(upstash(`Command failed: ${reply}`))).toBe("unavailable");
+    }
+    expect(classifyRedisError(upstash("Command failed: ERR max daily request limit exceeded"))).toBe("unavailable");
+  });
+
+  it("a refused request, an unreadable answer or a network error is the store being unavailable", () => {
+    expect(classifyRedisError(upstash('ERR Redis unavailable at redis://x, command was: [["evalsha"]]'))).toBe(
+      "unavailable",
+    );
+    expect(classifyRedisError(new errors.UpstashJSONParseError("<html>502</html>"))).toBe("unavailable");
+    expect(classifyRedisError(new TypeError("fetch failed"))).toBe("unavailable");
+    expect(classifyRedisError(new DOMException("timed out", "TimeoutError"))).toBe("unavailable");
   });
 });

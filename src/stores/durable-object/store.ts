@@ -1,5 +1,5 @@
 import type { Accounts, CreditResult, KeyIndex, Ledger, ReserveResult, Store } from "../ports.ts";
-import { reach as reachStore } from "../reach.ts";
+import { reach as reachStore, type StoreFailure } from "../reach.ts";
 import type { AccountObject } from "./account-object.ts";
 import type { KeyObject } from "./key-object.ts";
 
@@ -8,7 +8,17 @@ export interface DurableObjectBindings {
   KEYS: DurableObjectNamespace<KeyObject>;
 }
 
-const reach = <T>(op: string, call: () => Promise<T>) => reachStore("durable-object", op, call);
+/**
+ * An exception thrown by the object's own code arrives with \`remote\` set: the store answered, with
+ * an error. Infrastructure errors (overloaded, reset, network) come without it or marked retryable.
+ */
+export function classifyDurableObjectError(error: unknown): StoreFailure {
+  const flags = (error ?? {}) as { remote?: unknown; retryable?: unknown; overloaded?: unknown };
+  return flags.remote === true && flags.retryable !== true && flags.overloaded !== true ? "fault" : "unavailable";
+}
+
+const reach = <T>(op: string, call: () => Promise<T>) =>
+  reachStore("durable-object", op, call, classifyDurableObjectError);
 
 export function createDurableObjectStore(env: DurableObjectBindings): Store {
   const account = (id: string) => env.ACCOUNTS.get(env.ACCOUNTS.idFromName(id));

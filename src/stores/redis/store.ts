@@ -15,9 +15,10 @@ import type {
   Store,
 } from "../ports.ts";
 import { reach as reachStore } from "../reach.ts";
+import { classifyRedisError } from "./errors.ts";
 import * as lua from "./scripts.ts";
 
-const reach = <T>(op: string, call: () => Promise<T>) => reachStore("redis", op, call);
+const reach = <T>(op: string, call: () => Promise<T>) => reachStore("redis", op, call, classifyRedisError);
 
 type Reply = string | null;
 type StaticEntry = Omit<
