@@ -121,7 +121,9 @@ export interface CreditRequest {
 
 export type CreditResult =
   | { status: "applied" | "replayed"; entry: LedgerEntry; balance: Balance }
-  | { status: "account_not_found" };
+  | { status: "account_not_found" }
+  /** The credit would take the balance past Number.MAX_SAFE_INTEGER µcr, beyond exact integers: nothing applied. */
+  | { status: "limit_exceeded"; balance: Balance };
 
 export type ReserveResult =
   | { status: "reserved"; balance: Balance }

@@ -114,6 +114,26 @@ describe("POST /admin/add-credits", () => {
     expect(error.param).toBe("accountId");
   });
 
+  it("refuses a grant that would take the balance past 2^53 - 1 µcr: 400 naming credits, nothing granted", async () => {
+    const { key, account_id } = await newAccount();
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await grant({ accountId: account_id }, 1e9);
+      statuses.push(res.status);
+      await res.body?.cancel();
+    }
+    expect(statuses).toEqual([...Array(9).fill(200), 400, 400, 400]);
+    const error = await expectError(await grant({ accountId: account_id }, 1e9), 400, "INVALID_REQUEST");
+    expect(error.param).toBe("credits");
+    expect(error.message).toMatch(/7199254\.740991 more/);
+    expect(await balanceOf(key)).toMatchObject({ credits: 9e9, credits_micros: 9e15 });
+    // Up to the limit exactly is fine; one micro-credit more is not.
+    const full = (await (await grant({ accountId: account_id }, 7199254.740991)).json()) as Grant;
+    expect(full).toMatchObject({ credits_micros: Number.MAX_SAFE_INTEGER, replayed: false });
+    await expectError(await grant({ accountId: account_id }, 0.000001), 400, "INVALID_REQUEST");
+    expect((await balanceOf(key)).credits_micros).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
   it("400 naming Idempotency-Key when it is malformed", async () => {
     const { account_id } = await newAccount();
     const res = await gw("/admin/add-credits", {

@@ -15,11 +15,11 @@ export const AddCreditsBodySchema = z
       example: "test-key-123",
     }),
     accountId: safeText(z.string().min(1).max(128)).optional().openapi({ example: "acct_8c1f2e3d4a5b6c7d8e9f" }),
-    credits: z
-      .number()
-      .positive()
-      .max(MAX_CREDITS_PER_STEP)
-      .openapi({ description: "Credits to add, up to 6 decimals", example: 10000 }),
+    credits: z.number().positive().max(MAX_CREDITS_PER_STEP).openapi({
+      description:
+        "Credits to add, up to 6 decimals. A grant that would take the balance past 9007199254.740991 credits (2^53 - 1 µcr, the most held exactly) is refused with 400.",
+      example: 10000,
+    }),
   })
   .superRefine((body, ctx) => {
     if ((body.apiKey === undefined) === (body.accountId === undefined)) {

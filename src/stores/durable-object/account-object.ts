@@ -199,6 +199,10 @@ export class AccountObject extends DurableObject {
         if (!request.create_account) return { status: "account_not_found" };
         this.ensure(accountId, "key", null, now);
       }
+      // Past 2^53 - 1 a balance is no longer an exact integer in JavaScript: refuse, apply nothing.
+      if (request.amount_micros > 0 && request.amount_micros > Number.MAX_SAFE_INTEGER - this.balanceMicros()) {
+        return { status: "limit_exceeded", balance: this.balance(accountId, now) };
+      }
       const entry = this.write(
         accountId,
         {

@@ -2,11 +2,12 @@
  * One Lua script per money operation: each runs atomically inside Redis, so a balance change,
  * its ledger entry and the idempotency key that guards it land together. Every key a script
  * touches is passed in KEYS (Upstash refuses dynamic keys), and all of an account's keys share a
- * hash tag. Lua numbers are doubles: money stays in integer micro-credits (exact below 2^53) and
- * leaves the scripts as strings formatted with %d.
+ * hash tag. Lua numbers are doubles: money stays in integer micro-credits (exact up to 2^53 - 1,
+ * which credits never pass) and leaves the scripts as strings formatted with %d.
  */
 
 const HELPERS = `
+local MAX_SAFE = 9007199254740991
 local function fmt(n) return string.format('%d', n) end
 local function ensure(acct, id, source, now)
   if redis.call('EXISTS', acct) == 0 then
@@ -61,7 +62,13 @@ if redis.call('EXISTS', acct) == 0 then
   if ARGV[3] ~= '1' then return {'account_not_found'} end
   ensure(acct, ARGV[4], 'key', now)
 end
-local member = write(acct, ledger, idem, ARGV[1], tonumber(ARGV[2]), '', ARGV[6])
+local amount = tonumber(ARGV[2])
+-- Past 2^53 - 1 a balance is no longer an exact integer here nor in JavaScript: refuse, apply nothing.
+if amount > 0 and amount > MAX_SAFE - balance_of(acct) then
+  local s = state(acct, holds, hexp, now)
+  return {'limit_exceeded', '', s[1], s[2], s[3]}
+end
+local member = write(acct, ledger, idem, ARGV[1], amount, '', ARGV[6])
 local s = state(acct, holds, hexp, now)
 return {'applied', member, s[1], s[2], s[3]}
 `;

@@ -6,6 +6,7 @@ import type {
   AccountSource,
   Accounts,
   Balance,
+  CreditResult,
   DailyUsage,
   KeyIndex,
   KeyRecord,
@@ -204,7 +205,7 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
         return toBalance(accountId, await scripts.balance.exec([k.acct, k.holds, k.hexp], [String(now)]));
       }),
     credit: (accountId, request, now) =>
-      reach("ledger.credit", async () => {
+      reach("ledger.credit", async (): Promise<CreditResult> => {
         const k = account(accountId);
         const reply = await scripts.credit.exec(
           [k.acct, k.ledger, k.idem, k.holds, k.hexp],
@@ -217,11 +218,13 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
             entryJson({ reason: request.reason, reference: request.reference, created_at: now }),
           ],
         );
-        if (reply[0] === "account_not_found") return { status: "account_not_found" as const };
+        if (reply[0] === "account_not_found") return { status: "account_not_found" };
+        const balance = toBalance(accountId, reply.slice(2));
+        if (reply[0] === "limit_exceeded") return { status: "limit_exceeded", balance };
         return {
           status: reply[0] as "applied" | "replayed",
           entry: parseEntry(accountId, reply[1] as string),
-          balance: toBalance(accountId, reply.slice(2)),
+          balance,
         };
       }),
     reserve: (accountId, holdId, amount, ttlMs, now) =>
