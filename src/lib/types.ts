@@ -1,7 +1,7 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { Bindings, Config } from "../env.ts";
 import type { PricingConfig } from "../metering/pricing.ts";
-import type { AccountSource, Store } from "../stores/ports.ts";
+import type { AccountSource, PresentedKey, Store } from "../stores/ports.ts";
 
 /** Who is calling, as established by the auth middleware. */
 export interface Caller {
@@ -9,8 +9,11 @@ export interface Caller {
   source: AccountSource;
   /** RapidAPI subscription plan (X-RapidAPI-Subscription); null for key holders. */
   plan: string | null;
-  /** The native key used; null for RapidAPI callers. */
-  key_id: string | null;
+  /**
+   * The native key presented; account operations re-check it is still live (pass it as their `key`).
+   * Null for RapidAPI callers.
+   */
+  key: PresentedKey | null;
 }
 
 /** Clients built once per isolate by the init middleware; handlers never construct their own. */

@@ -95,10 +95,17 @@ export class Meter {
     // Never derived from the request id: clients may send their own x-request-id, and reuse it.
     const holdId = `hold_${randomHex(16)}`;
     let bound = boundFor(Number.MAX_SAFE_INTEGER);
-    let result = await deps.store.ledger.reserve(caller.account_id, holdId, bound.micros, ttlMs, deps.now());
+    let result = await deps.store.ledger.reserve(
+      caller.account_id,
+      holdId,
+      bound.micros,
+      ttlMs,
+      deps.now(),
+      caller.key,
+    );
     if (result.status === "insufficient" && bound.max_output_to_send !== undefined) {
       bound = boundFor(result.available_micros);
-      result = await deps.store.ledger.reserve(caller.account_id, holdId, bound.micros, ttlMs, deps.now());
+      result = await deps.store.ledger.reserve(caller.account_id, holdId, bound.micros, ttlMs, deps.now(), caller.key);
     }
     if (result.status === "insufficient") {
       throw new ApiError(

@@ -8,9 +8,12 @@ import { log } from "../lib/log.ts";
  */
 export type StoreFailure = "unavailable" | "fault";
 
+/** What an account operation answers when the caller's key is not live there (revoked, rotated away, unknown). */
+export const refusedKey = () => new ApiError("INVALID_API_KEY", "The API key is not valid.");
+
 /**
  * Runs one store call. Unreachable: 503 STORE_UNAVAILABLE, never a free or half-done call. A fault:
- * logged as an internal error, 500 INTERNAL_ERROR. ApiErrors pass through.
+ * logged as an internal error, 500 INTERNAL_ERROR. ApiErrors (a refused key) pass through.
  */
 export async function reach<T>(
   store: string,

@@ -31,8 +31,61 @@ describe.skipIf(!found)("redis store", () => {
     return createRedisStore(client(), prefix);
   });
 
+  describe("records written by the previous layout", () => {
+    const T = Date.parse("2026-11-24T12:00:00Z");
+
+    it("are listed, checked, rotated and revoked, lone surrogates and cjson re-encodings included", async () => {
+      ran++;
+      const redis = client();
+      const store = createRedisStore(redis, prefix);
+      const account = `acct_legacy${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
+      await store.ledger.credit(
+        account,
+        { amount_micros: 1_000, reason: "admin_grant", reference: null, idempotency_key: "g", create_account: true },
+        T,
+      );
+      const record = (id: string, name: string, at: number) =>
+        JSON.stringify({ id, name, prefix: `aib_${id}`, hash: `h-${id}`, created_at: at, revoked_at: null });
+      // What the previous addKey wrote (JSON.stringify escapes the lone surrogate as \ud800, which
+      // cjson.decode refuses), and what its cjson-based revoke wrote back (any order, \/ escapes).
+      await redis.hset(`${prefix}{a:${account}}:keys`, {
+        backdoor: record("backdoor", "backdoor\ud800", T),
+        live: record("live", "live", T + 1),
+        gone: '{"revoked_at":1764000000000,"name":"gone","hash":"h-gone","id":"gone","created_at":1764000000000,"prefix":"aib\\/gone"}',
+      });
+      const as = (id: string, hash = `h-${id}`) => ({ key_id: id, hash });
+
+      expect(await store.accounts.listKeys(account, as("live"))).toMatchObject([
+        { id: "gone", name: "gone", prefix: "aib/gone", hash: "h-gone", revoked_at: 1764000000000 },
+        { id: "backdoor", name: "backdoor\ud800", hash: "h-backdoor", revoked_at: null },
+        { id: "live", hash: "h-live", revoked_at: null, last_used_at: expect.any(Number) },
+      ]);
+      expect((await store.ledger.balance(account, T, as("backdoor"))).balance_micros).toBe(1_000);
+      await expect(store.ledger.balance(account, T, as("gone"))).rejects.toMatchObject({ code: "INVALID_API_KEY" });
+
+      const next = { prefix: "aib_rotated", hash: "h-rotated" };
+      expect(await store.accounts.rotateKey(account, "backdoor", next, as("live"))).toMatchObject({
+        old_hash: "h-backdoor",
+        key: { id: "backdoor", ...next, revoked_at: null },
+      });
+      await expect(store.ledger.balance(account, T, as("backdoor"))).rejects.toMatchObject({ code: "INVALID_API_KEY" });
+      expect((await store.ledger.reserve(account, "h1", 1, 60_000, T, as("backdoor", "h-rotated"))).status).toBe(
+        "reserved",
+      );
+      expect(await store.accounts.revokeKey(account, "backdoor", T + 5, as("live"))).toMatchObject({
+        hash: "h-rotated",
+        revoked_at: T + 5,
+      });
+      await expect(store.ledger.balance(account, T, as("backdoor", "h-rotated"))).rejects.toMatchObject({
+        code: "INVALID_API_KEY",
+      });
+      expect((await store.accounts.revokeKey(account, "gone", T + 9, null))?.revoked_at).toBe(1764000000000);
+      expect(await store.accounts.rotateKey(account, "gone", next, null)).toBeNull();
+    });
+  });
+
   describe("failures", () => {
-    const balance = (redis: Redis) => createRedisStore(redis, prefix).ledger.balance("acct_failures", Date.now());
+    const balance = (redis: Redis) => createRedisStore(redis, prefix).ledger.balance("acct_failures", Date.now(), null);
 
     it("a script that fails in Redis is a fault: logged as an error, 500 INTERNAL_ERROR", async () => {
       ran++;
@@ -41,7 +94,7 @@ describe.skipIf(!found)("redis store", () => {
       await redis.set(`${prefix}{a:${account}}:acct`, "not a hash"); // WRONGTYPE inside the script
       const logs = vi.spyOn(console, "error").mockImplementation(() => {});
       try {
-        await expect(createRedisStore(redis, prefix).ledger.balance(account, Date.now())).rejects.toMatchObject({
+        await expect(createRedisStore(redis, prefix).ledger.balance(account, Date.now(), null)).rejects.toMatchObject({
           code: "INTERNAL_ERROR",
           status: 500,
         });

@@ -1,5 +1,6 @@
-import { env } from "cloudflare:test";
+import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it, vi } from "vitest";
+import { AccountKeys } from "../../src/stores/durable-object/account-keys.ts";
 import { classifyDurableObjectError, createDurableObjectStore } from "../../src/stores/durable-object/store.ts";
 import type { CreditRequest } from "../../src/stores/ports.ts";
 
@@ -33,5 +34,28 @@ describe("Durable Object store", () => {
     );
     expect(classifyDurableObjectError(Object.assign(new Error("busy"), { overloaded: true }))).toBe("unavailable");
     expect(classifyDurableObjectError(new Error("Network connection lost."))).toBe("unavailable");
+  });
+
+  it("an account object from before last use moved into it gains the column and keeps its keys", async () => {
+    const account = acct();
+    await store.ledger.credit(
+      account,
+      { amount_micros: 5, reason: "admin_grant", reference: null, idempotency_key: "seed", create_account: true },
+      Date.now(),
+    );
+    await runInDurableObject(env.ACCOUNTS.get(env.ACCOUNTS.idFromName(account)), (_, state) => {
+      const sql = state.storage.sql;
+      sql.exec("DROP TABLE keys");
+      sql.exec(`CREATE TABLE keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, prefix TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE, created_at INTEGER NOT NULL, revoked_at INTEGER)`);
+      sql.exec(
+        "INSERT INTO keys (id, name, prefix, hash, created_at) VALUES ('key_old', 'old', 'aib_old', 'h-old', 1)",
+      );
+      new AccountKeys(sql);
+    });
+    const now = Date.now();
+    const key = { key_id: "key_old", hash: "h-old" };
+    expect((await store.ledger.balance(account, now, key)).balance_micros).toBe(5);
+    expect(await store.accounts.listKeys(account, null)).toMatchObject([{ id: "key_old", last_used_at: now }]);
   });
 });

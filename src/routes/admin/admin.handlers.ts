@@ -82,7 +82,7 @@ export const createAccount: AppRouteHandler<typeof routes.createAccount> = async
   const { store, now } = c.var.services;
   const body = c.req.valid("json");
   const account = await store.accounts.create({ id: newAccountId(), source: "key", plan: null }, now());
-  const { record, key } = await issueKey(store, account.id, body.key_name ?? "default", now());
+  const { record, key } = await issueKey(store, account.id, body.key_name ?? "default", now(), null);
   return c.json(
     {
       id: account.id,
@@ -100,6 +100,6 @@ export const createAccountKey: AppRouteHandler<typeof routes.createAccountKey> =
   const { id } = c.req.valid("param");
   refuseRapidApi(id);
   if (!(await store.accounts.get(id))) throw noSuchAccount(id);
-  const { record, key } = await issueKey(store, id, c.req.valid("json").name ?? "default", now());
+  const { record, key } = await issueKey(store, id, c.req.valid("json").name ?? "default", now(), null);
   return c.json({ ...toApiKey(record), key }, 201);
 };

@@ -37,13 +37,13 @@ export const KeyIdParamsSchema = z.object({
     .openapi({ param: { name: "id", in: "path" }, example: "key_3f9a1c2b7d4e8f60" }),
 });
 
-export function toApiKey(record: KeyRecord, lastUsedAt: number | null = null): z.infer<typeof ApiKeySchema> {
+export function toApiKey(record: KeyRecord): z.infer<typeof ApiKeySchema> {
   return {
     id: record.id,
     name: record.name,
     prefix: record.prefix,
     created_at: isoTime(record.created_at) as string,
-    last_used_at: isoTime(lastUsedAt),
+    last_used_at: isoTime(record.last_used_at),
     revoked_at: isoTime(record.revoked_at),
   };
 }
