@@ -141,7 +141,10 @@ describe("/v1/keys", () => {
 
   it("lists every key with its last use in one store call, however many keys there are", async () => {
     const { key, key_id } = await newAccount();
-    for (let i = 0; i < 30; i++) expect((await gw("/v1/keys", json({ name: `k${i}` }, bearer(key)))).status).toBe(201);
+    const created = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => gw("/v1/keys", json({ name: `k${i}` }, bearer(key)))),
+    );
+    expect(created.map((res) => res.status)).toEqual(Array(30).fill(201));
     const { res, calls } = await countedRequest("/v1/keys", { headers: bearer(key) });
     expect(res.status).toBe(200);
     const listed = ((await res.json()) as { data: Key[] }).data;
@@ -159,7 +162,8 @@ describe("/v1/keys", () => {
   });
 });
 
-describe("rotate and revoke racing", () => {
+// Hundreds of requests each: generous timeouts, so a loaded machine does not fail them.
+describe("rotate and revoke racing", { timeout: 30_000 }, () => {
   type Gateway = (path: string, init?: RequestInit) => Response | Promise<Response>;
 
   /**
@@ -206,8 +210,8 @@ describe("rotate and revoke racing", () => {
 
   it("concurrent rotates and revokes leave only the secret the account lists as live", async () => {
     const { key: admin } = await newAccount();
-    const revoked = await Promise.all(Array.from({ length: 12 }, (_, i) => race(gw, admin, i % 2 === 0)));
-    expect(revoked.filter(Boolean)).toHaveLength(6);
+    const revoked = await Promise.all(Array.from({ length: 8 }, (_, i) => race(gw, admin, i % 2 === 0)));
+    expect(revoked.filter(Boolean)).toHaveLength(4);
   });
 
   it("the same when the key index lags and loses updates (the account alone decides)", async () => {
@@ -223,8 +227,8 @@ describe("rotate and revoke racing", () => {
         return call();
       },
     });
-    const revoked = await Promise.all(Array.from({ length: 12 }, (_, i) => race(lagging, admin, i % 2 === 0)));
-    expect(revoked.filter(Boolean)).toHaveLength(6);
+    const revoked = await Promise.all(Array.from({ length: 8 }, (_, i) => race(lagging, admin, i % 2 === 0)));
+    expect(revoked.filter(Boolean)).toHaveLength(4);
   });
 });
 
