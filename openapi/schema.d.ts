@@ -1193,7 +1193,10 @@ export interface operations {
         requestBody?: {
             content: {
                 "application/json": {
-                    /** @example production */
+                    /**
+                     * @description 1 to 64 characters of well-formed Unicode, without control or bidi override characters
+                     * @example production
+                     */
                     name?: string;
                 };
             };

@@ -47,7 +47,7 @@ export async function runStoreBench(
       const started = now();
       await pool((hold) =>
         op === "reserve"
-          ? store.ledger.reserve(account, hold, 500_000, 600_000, now())
+          ? store.ledger.reserve(account, hold, 500_000, 600_000, now(), null)
           : store.ledger.settle(
               account,
               hold,

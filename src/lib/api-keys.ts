@@ -1,5 +1,6 @@
-import type { Store } from "../stores/ports.ts";
+import type { PresentedKey, Store } from "../stores/ports.ts";
 import { randomBase62, randomHex, sha256Hex } from "./crypto.ts";
+import { log } from "./log.ts";
 
 /** Generated keys: a recognisable prefix and 32 base62 characters (about 190 random bits). */
 export const KEY_PREFIX = "aib_";
@@ -46,34 +47,74 @@ export async function accountForKey(
     mapping.account_id,
     { id: mapping.key_id, name: "imported", prefix: keyPrefix(key), hash },
     now,
+    null,
   );
   return mapping;
 }
 
-/** Creates a key for an account: the record first, so a half-done create is visible and revocable. */
-export async function issueKey(store: Store, accountId: string, name: string, now: number) {
+/**
+ * The key index is a lookup hint; the account decides which key is live. Once the account has
+ * changed, a failed index update admits nothing, so it is logged rather than failing the answer
+ * (which holds a secret the caller may not get again).
+ */
+async function updateHint(op: string, update: () => Promise<void>): Promise<void> {
+  try {
+    await update();
+  } catch (error) {
+    log("warn", "key index update failed", { op, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+/**
+ * Creates a key for an account. The index entry first, so a key the account lists always
+ * authenticates; a claim whose record never lands points at a key no account admits.
+ */
+export async function issueKey(
+  store: Store,
+  accountId: string,
+  name: string,
+  now: number,
+  presented: PresentedKey | null,
+) {
   const key = generateApiKey();
   const hash = await hashKey(key);
   const id = newKeyId();
-  const record = await store.accounts.addKey(accountId, { id, name, prefix: keyPrefix(key), hash }, now);
   await store.keys.claim(hash, { account_id: accountId, key_id: id }, now);
+  const record = await store.accounts.addKey(accountId, { id, name, prefix: keyPrefix(key), hash }, now, presented);
   return { record, key };
 }
 
-/** New secret, same key id: the new secret works before the old one stops. */
-export async function rotateKey(store: Store, accountId: string, keyId: string, now: number) {
+/**
+ * New secret, same key id, swapped in one atomic step of the account: the old secret stops and the
+ * new one works at once. The new hash is claimed before the swap, so the new secret never points nowhere.
+ */
+export async function rotateKey(
+  store: Store,
+  accountId: string,
+  keyId: string,
+  now: number,
+  presented: PresentedKey | null,
+) {
   const key = generateApiKey();
   const hash = await hashKey(key);
-  const rotated = await store.accounts.rotateKey(accountId, keyId, { prefix: keyPrefix(key), hash });
-  if (!rotated) return null;
   await store.keys.claim(hash, { account_id: accountId, key_id: keyId }, now);
-  await store.keys.revoke(rotated.old_hash, now);
+  const rotated = await store.accounts.rotateKey(accountId, keyId, { prefix: keyPrefix(key), hash }, presented);
+  // Refused (no such live key): the claimed hash is listed nowhere, so no account admits its secret.
+  if (!rotated) return null;
+  await updateHint("rotate", () => store.keys.revoke(rotated.old_hash, now));
   return { record: rotated.key, key };
 }
 
-export async function revokeKey(store: Store, accountId: string, keyId: string, now: number) {
-  const record = await store.accounts.revokeKey(accountId, keyId, now);
+/** Revoked in one atomic step of the account; the index is told afterwards. */
+export async function revokeKey(
+  store: Store,
+  accountId: string,
+  keyId: string,
+  now: number,
+  presented: PresentedKey | null,
+) {
+  const record = await store.accounts.revokeKey(accountId, keyId, now, presented);
   if (!record) return null;
-  await store.keys.revoke(record.hash, now);
+  await updateHint("revoke", () => store.keys.revoke(record.hash, now));
   return record;
 }

@@ -1,4 +1,4 @@
-import type { AccountSource } from "../stores/ports.ts";
+import type { AccountSource, PresentedKey } from "../stores/ports.ts";
 
 /** Who is calling, as established by the auth middleware. */
 export interface Caller {
@@ -6,6 +6,9 @@ export interface Caller {
   source: AccountSource;
   /** RapidAPI subscription plan (X-RapidAPI-Subscription); null for key holders. */
   plan: string | null;
-  /** The native key used; null for RapidAPI callers. */
-  key_id: string | null;
+  /**
+   * The native key presented; account operations re-check it is still live (pass it as their `key`).
+   * Null for RapidAPI callers.
+   */
+  key: PresentedKey | null;
 }

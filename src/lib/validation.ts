@@ -3,6 +3,25 @@ import type { z } from "zod";
 import { ApiError } from "./errors.ts";
 import type { HonoEnv } from "./types.ts";
 
+/** C0/C1 controls and the bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069). */
+const UNSAFE_CHARACTERS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+/**
+ * Free text the gateway stores and shows back (key names, ids): well-formed Unicode, since a lone
+ * surrogate breaks JSON decoders (Redis' cjson could not revoke such a key), and nothing that
+ * disguises what a listing shows (controls, bidi overrides and isolates).
+ */
+function isSafeText(value: string): boolean {
+  return value.isWellFormed() && !UNSAFE_CHARACTERS.test(value);
+}
+
+const SAFE_TEXT_MESSAGE = "must be well-formed Unicode without control or bidi override characters";
+
+/** The refinement every stored free-text field of a contract carries: `safeText(z.string().max(64))`. */
+export function safeText<T extends z.ZodType<string>>(schema: T): T {
+  return schema.refine(isSafeText, { message: SAFE_TEXT_MESSAGE }) as T;
+}
+
 /** `messages[0].content`, the way OpenAI-style clients name a field. */
 export function formatParam(path: readonly PropertyKey[]): string {
   let out = "";

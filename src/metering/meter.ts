@@ -97,7 +97,8 @@ export class Meter<H extends Hold = Hold> {
     // Never derived from the request id: clients may send their own x-request-id, and reuse it.
     const holdId = `hold_${randomHex(16)}`;
     let hold = initial;
-    const reserve = () => deps.store.ledger.reserve(caller.account_id, holdId, hold.micros, ttlMs, deps.now());
+    const reserve = () =>
+      deps.store.ledger.reserve(caller.account_id, holdId, hold.micros, ttlMs, deps.now(), caller.key);
     let result = await reserve();
     if (result.status === "insufficient" && hold.shrink) {
       // A capability's shrink returns a hold of its own kind (a ChatHold shrinks to a ChatHold).

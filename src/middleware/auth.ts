@@ -38,7 +38,7 @@ async function rapidApiCaller(c: Context<HonoEnv>, proxySecret: string): Promise
     account_id: `rapidapi:${user}`,
     source: "rapidapi",
     plan: plan && RAPIDAPI_PLAN.test(plan) ? plan : null,
-    key_id: null,
+    key: null,
   };
 }
 
@@ -78,10 +78,16 @@ export function authenticate(): MiddlewareHandler<HonoEnv> {
       throw new ApiError("MISSING_API_KEY", "Send your API key as 'Authorization: Bearer <key>' or 'X-API-Key'.");
     }
     if (!isAcceptableKey(key)) throw invalidKey();
-    const { store, now } = c.var.services;
-    const mapping = (await store.keys.lookup(await hashKey(key), now())) ?? (await seedDevKey(c, key));
+    const hash = await hashKey(key);
+    const mapping = (await c.var.services.store.keys.lookup(hash)) ?? (await seedDevKey(c, key));
     if (!mapping || mapping.revoked) throw invalidKey();
-    c.set("caller", { account_id: mapping.account_id, source: "key", plan: null, key_id: mapping.key_id });
+    // The index only says where to look: the account re-checks this key id and hash on every operation.
+    c.set("caller", {
+      account_id: mapping.account_id,
+      source: "key",
+      plan: null,
+      key: { key_id: mapping.key_id, hash },
+    });
     return next();
   };
 }

@@ -21,6 +21,19 @@ export interface KeyRecord {
   hash: string;
   created_at: number;
   revoked_at: number | null;
+  /** Stamped by the key's own account operations, at most once a minute. */
+  last_used_at: number | null;
+}
+
+/**
+ * The native key a caller presented. The account, not the key index, decides whether it is live:
+ * every account operation given one re-checks, in its own atomic step, that this key id is live in
+ * that account with this hash, and refuses with INVALID_API_KEY otherwise. Null means no check
+ * (admin, RapidAPI, internal calls).
+ */
+export interface PresentedKey {
+  key_id: string;
+  hash: string;
 }
 
 export interface KeyMapping {
@@ -29,10 +42,13 @@ export interface KeyMapping {
   revoked: boolean;
 }
 
-/** Maps SHA-256 key hashes to accounts: the only lookup on the auth path. */
+/**
+ * Maps SHA-256 key hashes to accounts: the only lookup on the auth path. A hint, not the authority:
+ * the account re-checks the key on every operation, so a stale mapping admits nothing.
+ */
 export interface KeyIndex {
-  /** One round trip; also stamps last use (at most once a minute). */
-  lookup(hash: string, now: number): Promise<KeyMapping | null>;
+  /** One round trip, read-only. */
+  lookup(hash: string): Promise<KeyMapping | null>;
   /** Atomic get-or-create: concurrent first claims of one hash all see the same mapping. */
   claim(
     hash: string,
@@ -43,7 +59,6 @@ export interface KeyIndex {
     created: boolean;
   }>;
   revoke(hash: string, now: number): Promise<void>;
-  lastUsed(hash: string): Promise<number | null>;
 }
 
 export interface NewKey {
@@ -57,16 +72,18 @@ export interface Accounts {
   create(account: Omit<AccountInfo, "created_at">, now: number): Promise<AccountInfo>;
   get(id: string): Promise<AccountInfo | null>;
   /** Idempotent by key id; creates the account (source "key") when it does not exist yet. */
-  addKey(accountId: string, key: NewKey, now: number): Promise<KeyRecord>;
-  listKeys(accountId: string): Promise<KeyRecord[]>;
-  /** Swaps the secret of a live key; null when the account has no such live key. */
+  addKey(accountId: string, key: NewKey, now: number, presented: PresentedKey | null): Promise<KeyRecord>;
+  /** One call, last-use stamps included. */
+  listKeys(accountId: string, presented: PresentedKey | null): Promise<KeyRecord[]>;
+  /** Swaps the secret of a live key in one atomic step; null when the account has no such live key. */
   rotateKey(
     accountId: string,
     keyId: string,
     next: { prefix: string; hash: string },
+    presented: PresentedKey | null,
   ): Promise<{ key: KeyRecord; old_hash: string } | null>;
   /** Null when the account has no such key; revoking twice keeps the first time. */
-  revokeKey(accountId: string, keyId: string, now: number): Promise<KeyRecord | null>;
+  revokeKey(accountId: string, keyId: string, now: number, presented: PresentedKey | null): Promise<KeyRecord | null>;
 }
 
 export type LedgerReason =
@@ -121,7 +138,9 @@ export interface CreditRequest {
 
 export type CreditResult =
   | { status: "applied" | "replayed"; entry: LedgerEntry; balance: Balance }
-  | { status: "account_not_found" };
+  | { status: "account_not_found" }
+  /** The credit would take the balance past Number.MAX_SAFE_INTEGER µcr, beyond exact integers: nothing applied. */
+  | { status: "limit_exceeded"; balance: Balance };
 
 export type ReserveResult =
   | { status: "reserved"; balance: Balance }
@@ -152,14 +171,25 @@ export interface DailyUsage {
   requests: number;
 }
 
+/**
+ * Operations that take a `PresentedKey` refuse a key that is not live in the account (INVALID_API_KEY).
+ * Settle, release and credit take none: a call already admitted settles even if its key is revoked meanwhile.
+ */
 export interface Ledger {
-  balance(accountId: string, now: number): Promise<Balance>;
+  balance(accountId: string, now: number, key: PresentedKey | null): Promise<Balance>;
   credit(accountId: string, request: CreditRequest, now: number): Promise<CreditResult>;
   /**
    * Holds `amount` against the balance until `now + ttlMs`, if the balance minus unexpired
    * holds covers it. Idempotent by hold id.
    */
-  reserve(accountId: string, holdId: string, amountMicros: number, ttlMs: number, now: number): Promise<ReserveResult>;
+  reserve(
+    accountId: string,
+    holdId: string,
+    amountMicros: number,
+    ttlMs: number,
+    now: number,
+    key: PresentedKey | null,
+  ): Promise<ReserveResult>;
   /**
    * Charges the actual cost and drops the hold, in one step. Charges at most what the balance
    * minus other holds allows and records the rest as `uncollected`. Idempotent by hold id.
@@ -168,9 +198,13 @@ export interface Ledger {
   /** Drops a hold without charging. Idempotent; false when there was no such hold. */
   release(accountId: string, holdId: string, now: number): Promise<boolean>;
   /** Newest first; `before` is a seq from an earlier page. */
-  entries(accountId: string, options: { before?: number; limit: number }): Promise<LedgerEntry[]>;
+  entries(
+    accountId: string,
+    options: { before?: number; limit: number },
+    key: PresentedKey | null,
+  ): Promise<LedgerEntry[]>;
   /** Usage totals per UTC day since `since`, newest first. */
-  daily(accountId: string, since: number): Promise<DailyUsage[]>;
+  daily(accountId: string, since: number, key: PresentedKey | null): Promise<DailyUsage[]>;
 }
 
 export interface Store {

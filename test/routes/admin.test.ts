@@ -109,6 +109,31 @@ describe("POST /admin/add-credits", () => {
     expect((await expectError(res, 400, "INVALID_REQUEST")).param).toBe(param);
   });
 
+  it("400 naming accountId when it is not well-formed text", async () => {
+    const error = await expectError(await grant({ accountId: "acct_\ud800" }, 1), 400, "INVALID_REQUEST");
+    expect(error.param).toBe("accountId");
+  });
+
+  it("refuses a grant that would take the balance past 2^53 - 1 µcr: 400 naming credits, nothing granted", async () => {
+    const { key, account_id } = await newAccount();
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) {
+      const res = await grant({ accountId: account_id }, 1e9);
+      statuses.push(res.status);
+      await res.body?.cancel();
+    }
+    expect(statuses).toEqual([...Array(9).fill(200), 400, 400, 400]);
+    const error = await expectError(await grant({ accountId: account_id }, 1e9), 400, "INVALID_REQUEST");
+    expect(error.param).toBe("credits");
+    expect(error.message).toMatch(/7199254\.740991 more/);
+    expect(await balanceOf(key)).toMatchObject({ credits: 9e9, credits_micros: 9e15 });
+    // Up to the limit exactly is fine; one micro-credit more is not.
+    const full = (await (await grant({ accountId: account_id }, 7199254.740991)).json()) as Grant;
+    expect(full).toMatchObject({ credits_micros: Number.MAX_SAFE_INTEGER, replayed: false });
+    await expectError(await grant({ accountId: account_id }, 0.000001), 400, "INVALID_REQUEST");
+    expect((await balanceOf(key)).credits_micros).toBe(Number.MAX_SAFE_INTEGER);
+  });
+
   it("400 naming Idempotency-Key when it is malformed", async () => {
     const { account_id } = await newAccount();
     const res = await gw("/admin/add-credits", {
@@ -137,6 +162,26 @@ describe("POST /admin/accounts and /admin/accounts/{id}/keys", () => {
     const key = (await res.json()) as { key: string; name: string };
     expect(key.name).toBe("ops");
     expect((await balanceOf(key.key)).account_id).toBe(account_id);
+  });
+
+  it.each([
+    ["a lone surrogate", "ops\ud800"],
+    ["a control character", "ops\u0000"],
+    ["a bidi override", "ops\u202D"],
+  ])("400 naming the field for a key name with %s", async (_, name) => {
+    const first = await expectError(
+      await gw("/admin/accounts", json({ key_name: name }, admin())),
+      400,
+      "INVALID_REQUEST",
+    );
+    expect(first.param).toBe("key_name");
+    const { account_id } = await newAccount();
+    const more = await expectError(
+      await gw(`/admin/accounts/${account_id}/keys`, json({ name }, admin())),
+      400,
+      "INVALID_REQUEST",
+    );
+    expect(more.param).toBe("name");
   });
 
   it("404 for an unknown account, 400 for a RapidAPI one", async () => {

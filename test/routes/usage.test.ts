@@ -34,7 +34,7 @@ describe("GET /v1/usage", () => {
     const now = Date.now();
     const holds = ["h1", "h2"].map((h) => `${h}-${crypto.randomUUID()}`);
     for (const [i, hold] of holds.entries()) {
-      await store.ledger.reserve(account_id, hold, 1_000_000, 60_000, now);
+      await store.ledger.reserve(account_id, hold, 1_000_000, 60_000, now, null);
       await store.ledger.settle(
         account_id,
         hold,

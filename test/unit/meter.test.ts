@@ -36,7 +36,7 @@ async function openMeter(store: Store) {
     { amount_micros: 1_000_000, reason: "admin_grant", reference: null, idempotency_key: "fund", create_account: true },
     Date.now(),
   );
-  const caller = { account_id: account, source: "key" as const, plan: null, key_id: null };
+  const caller = { account_id: account, source: "key" as const, plan: null, key: null };
   const meter = await Meter.open(
     { store, now: Date.now, pricing },
     caller,
@@ -59,7 +59,7 @@ describe("Meter", () => {
     const settled = await meter.settle({ input: 16, output: 9 });
     expect(settled?.charged_micros).toBe(1404);
     expect(attempts()).toBe(3);
-    expect(await store.ledger.balance(account, Date.now())).toMatchObject({
+    expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000 - 1404,
       held_micros: 0,
     });
@@ -76,7 +76,7 @@ describe("Meter", () => {
     const { meter, account } = await openMeter(store);
     await meter.release();
     expect(await meter.settle({ input: 16, output: 9 })).toBeNull();
-    expect(await store.ledger.balance(account, Date.now())).toMatchObject({
+    expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000,
       held_micros: 0,
     });
@@ -87,11 +87,11 @@ describe("Meter", () => {
     const { store } = flaky(0);
     const { meter, account } = await openMeter(store);
     await expect(meter.settle({ input: 16, output: 1e14 })).rejects.toMatchObject({ code: "PROVIDER_ERROR" });
-    expect(await store.ledger.balance(account, Date.now())).toMatchObject({
+    expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000,
       held_micros: 0,
     });
-    expect(await store.ledger.entries(account, { limit: 10 })).toHaveLength(1); // the grant only
+    expect(await store.ledger.entries(account, { limit: 10 }, null)).toHaveLength(1); // the grant only
   });
 
   it("an interrupted call is charged its estimate, never more than the hold", async () => {
@@ -100,7 +100,7 @@ describe("Meter", () => {
     // 4 MB streamed would be a million output tokens: far above the 50,000 µcr held.
     const settled = await meter.settleInterrupted({ streamedBytes: 4_000_000 });
     expect(settled?.charged_micros).toBe(50_000);
-    expect(await store.ledger.balance(account, Date.now())).toMatchObject({
+    expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000 - 50_000,
       held_micros: 0,
     });

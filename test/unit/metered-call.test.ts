@@ -27,7 +27,7 @@ async function funded(): Promise<CallContext> {
     Date.now(),
   );
   return {
-    caller: { account_id: account, source: "key", plan: null, key_id: null },
+    caller: { account_id: account, source: "key", plan: null, key: null },
     requestId: "req_call",
     deps: { store, now: Date.now, pricing },
     firstByteMs: 1000,
@@ -92,7 +92,7 @@ describe("meteredCall with a bytes answer", () => {
     upstream.release();
     expect([...((await reader.read()).value ?? [])]).toEqual([3, 4]);
     expect((await reader.read()).done).toBe(true);
-    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000 - PRICE,
       held_micros: 0,
     });
@@ -106,7 +106,7 @@ describe("meteredCall with a bytes answer", () => {
     await reader.read();
     await reader.cancel();
     expect(upstream.seen[0]?.signal?.aborted).toBe(true);
-    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000 - PRICE,
       held_micros: 0,
     });
@@ -116,7 +116,7 @@ describe("meteredCall with a bytes answer", () => {
     const ctx = await funded();
     const failing: typeof fetch = async () => new Response("{}", { status: 500 });
     await expect(meteredCall(ctx, speechSpec(failing))).rejects.toMatchObject({ code: "PROVIDER_ERROR" });
-    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000,
       held_micros: 0,
     });

@@ -59,7 +59,7 @@ async function fundedMeter(credits: number) {
   );
   const meter = await Meter.open(
     { store, now: Date.now, pricing },
-    { account_id: account, source: "key", plan: null, key_id: null },
+    { account_id: account, source: "key", plan: null, key: null },
     entry as NonNullable<typeof entry>,
     "req_stream",
     60_000,
@@ -93,9 +93,9 @@ describe("metered stream cap", () => {
     // Cut while paused: upstream aborted, the call charged, no hold left.
     expect(abort.signal.aborted).toBe(true);
     expect(upstream.state.cancelled).toBe(true);
-    const balance = await store.ledger.balance(account, Date.now());
+    const balance = await store.ledger.balance(account, Date.now(), null);
     expect(balance.held_micros).toBe(0);
-    const [usage] = await store.ledger.entries(account, { limit: 1 });
+    const [usage] = await store.ledger.entries(account, { limit: 1 }, null);
     expect(usage?.reason).toBe("usage");
     expect(balance.balance_micros).toBe(2_000_000 + (usage?.amount_micros ?? 0));
 

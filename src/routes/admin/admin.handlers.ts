@@ -1,7 +1,7 @@
 import { accountForKey, isAcceptableKey, isRapidApiAccount, issueKey, newAccountId } from "../../lib/api-keys.ts";
 import { randomHex } from "../../lib/crypto.ts";
 import { ApiError } from "../../lib/errors.ts";
-import { creditsNumber, creditsToMicros, isoTime } from "../../lib/money.ts";
+import { creditsNumber, creditsToMicros, formatCredits, isoTime } from "../../lib/money.ts";
 import type { AppRouteHandler } from "../../lib/types.ts";
 import { toApiKey } from "../keys/keys.schemas.ts";
 import type * as routes from "./admin.routes.ts";
@@ -49,6 +49,14 @@ export const addCredits: AppRouteHandler<typeof routes.addCredits> = async (c) =
     now(),
   );
   if (result.status === "account_not_found") throw noSuchAccount(accountId);
+  if (result.status === "limit_exceeded") {
+    const room = Math.max(0, Number.MAX_SAFE_INTEGER - result.balance.balance_micros);
+    throw new ApiError(
+      "INVALID_REQUEST",
+      `This grant would take the balance past ${formatCredits(Number.MAX_SAFE_INTEGER)} credits, the most an account holds exactly; it can take at most ${formatCredits(room)} more. Nothing was granted.`,
+      { param: "credits" },
+    );
+  }
   if (result.status === "replayed" && result.entry.amount_micros !== micros) {
     throw new ApiError(
       "INVALID_REQUEST",
@@ -74,7 +82,7 @@ export const createAccount: AppRouteHandler<typeof routes.createAccount> = async
   const { store, now } = c.var.services;
   const body = c.req.valid("json");
   const account = await store.accounts.create({ id: newAccountId(), source: "key", plan: null }, now());
-  const { record, key } = await issueKey(store, account.id, body.key_name ?? "default", now());
+  const { record, key } = await issueKey(store, account.id, body.key_name ?? "default", now(), null);
   return c.json(
     {
       id: account.id,
@@ -92,6 +100,6 @@ export const createAccountKey: AppRouteHandler<typeof routes.createAccountKey> =
   const { id } = c.req.valid("param");
   refuseRapidApi(id);
   if (!(await store.accounts.get(id))) throw noSuchAccount(id);
-  const { record, key } = await issueKey(store, id, c.req.valid("json").name ?? "default", now());
+  const { record, key } = await issueKey(store, id, c.req.valid("json").name ?? "default", now(), null);
   return c.json({ ...toApiKey(record), key }, 201);
 };

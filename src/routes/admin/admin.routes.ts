@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { MAX_CREDITS_PER_STEP } from "../../lib/money.ts";
 import { BODY_ERRORS, errorResponses, jsonBody, jsonContent } from "../../lib/openapi.ts";
-import { ApiKeyWithSecretSchema, KeyNameSchema } from "../keys/keys.schemas.ts";
+import { safeText } from "../../lib/validation.ts";
+import { ApiKeyWithSecretSchema, KeyLabelSchema, KeyNameSchema } from "../keys/keys.schemas.ts";
 import { ADMIN_SECURITY } from "../security.ts";
 
 const tags = ["Admin"];
@@ -13,12 +14,12 @@ export const AddCreditsBodySchema = z
       description: "Grant to the account of this key; an unknown key is imported and gets a new account",
       example: "test-key-123",
     }),
-    accountId: z.string().min(1).max(128).optional().openapi({ example: "acct_8c1f2e3d4a5b6c7d8e9f" }),
-    credits: z
-      .number()
-      .positive()
-      .max(MAX_CREDITS_PER_STEP)
-      .openapi({ description: "Credits to add, up to 6 decimals", example: 10000 }),
+    accountId: safeText(z.string().min(1).max(128)).optional().openapi({ example: "acct_8c1f2e3d4a5b6c7d8e9f" }),
+    credits: z.number().positive().max(MAX_CREDITS_PER_STEP).openapi({
+      description:
+        "Credits to add, up to 6 decimals. A grant that would take the balance past 9007199254.740991 credits (2^53 - 1 µcr, the most held exactly) is refused with 400.",
+      example: 10000,
+    }),
   })
   .superRefine((body, ctx) => {
     if ((body.apiKey === undefined) === (body.accountId === undefined)) {
@@ -87,7 +88,7 @@ export const createAccount = createRoute({
       required: false,
       content: {
         "application/json": {
-          schema: z.object({ key_name: z.string().trim().min(1).max(64).optional() }),
+          schema: z.object({ key_name: KeyLabelSchema.optional() }),
         },
       },
     },
@@ -107,11 +108,7 @@ export const createAccountKey = createRoute({
   security: ADMIN_SECURITY,
   request: {
     params: z.object({
-      id: z
-        .string()
-        .min(1)
-        .max(128)
-        .openapi({ param: { name: "id", in: "path" } }),
+      id: safeText(z.string().min(1).max(128)).openapi({ param: { name: "id", in: "path" } }),
     }),
     body: { required: false, content: { "application/json": { schema: KeyNameSchema } } },
   },

@@ -4,7 +4,7 @@ import type { getBalance } from "./balance.routes.ts";
 
 export const balance: AppRouteHandler<typeof getBalance> = async (c) => {
   const caller = c.var.caller;
-  const b = await c.var.services.store.ledger.balance(caller.account_id, c.var.services.now());
+  const b = await c.var.services.store.ledger.balance(caller.account_id, c.var.services.now(), caller.key);
   if (caller.source === "rapidapi") {
     return c.json(
       {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { isoTime } from "../../lib/money.ts";
+import { safeText } from "../../lib/validation.ts";
 import type { KeyRecord } from "../../stores/ports.ts";
 
 export const ApiKeySchema = z
@@ -20,9 +21,13 @@ export const ApiKeyWithSecretSchema = ApiKeySchema.extend({
   }),
 }).openapi("ApiKeyWithSecret");
 
-export const KeyNameSchema = z.object({
-  name: z.string().trim().min(1).max(64).optional().openapi({ example: "production" }),
+/** A key's label, as stored and listed. */
+export const KeyLabelSchema = safeText(z.string().trim().min(1).max(64)).openapi({
+  description: "1 to 64 characters of well-formed Unicode, without control or bidi override characters",
+  example: "production",
 });
+
+export const KeyNameSchema = z.object({ name: KeyLabelSchema.optional() });
 
 export const KeyIdParamsSchema = z.object({
   id: z
@@ -32,13 +37,13 @@ export const KeyIdParamsSchema = z.object({
     .openapi({ param: { name: "id", in: "path" }, example: "key_3f9a1c2b7d4e8f60" }),
 });
 
-export function toApiKey(record: KeyRecord, lastUsedAt: number | null = null): z.infer<typeof ApiKeySchema> {
+export function toApiKey(record: KeyRecord): z.infer<typeof ApiKeySchema> {
   return {
     id: record.id,
     name: record.name,
     prefix: record.prefix,
     created_at: isoTime(record.created_at) as string,
-    last_used_at: isoTime(lastUsedAt),
+    last_used_at: isoTime(record.last_used_at),
     revoked_at: isoTime(record.revoked_at),
   };
 }

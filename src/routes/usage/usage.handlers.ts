@@ -38,12 +38,12 @@ function toPublicEntry(entry: LedgerEntry) {
 export const usage: AppRouteHandler<typeof getUsage> = async (c) => {
   const { limit, cursor, days } = c.req.valid("query");
   const { store, now } = c.var.services;
-  const account = c.var.caller.account_id;
+  const { account_id: account, key } = c.var.caller;
   const before = cursor === undefined ? undefined : decodeCursor(cursor);
   const today = startOfUtcDay(now());
   const [entries, daily] = await Promise.all([
-    store.ledger.entries(account, { before, limit: limit + 1 }),
-    store.ledger.daily(account, today - (days - 1) * DAY_MS),
+    store.ledger.entries(account, { before, limit: limit + 1 }, key),
+    store.ledger.daily(account, today - (days - 1) * DAY_MS, key),
   ]);
   const page = entries.slice(0, limit);
   const last = page.at(-1);

@@ -10,94 +10,34 @@ import type {
   DailyUsage,
   KeyRecord,
   LedgerEntry,
-  LedgerReason,
   NewKey,
+  PresentedKey,
   ReserveResult,
   SettleResult,
   UsageCharge,
 } from "../ports.ts";
+import { AccountKeys, KEY_REFUSED, type KeyRefused } from "./account-keys.ts";
+import { ENTRY_COLUMNS, type EntryRow, LEDGER_SCHEMA, type NewEntry, toEntry } from "./ledger-rows.ts";
 
 type AccountRow = { id: string; source: AccountSource; plan: string | null; created_at: number };
-type EntryRow = {
-  seq: number;
-  id: string;
-  amount: number;
-  reason: LedgerReason;
-  reference: string | null;
-  created_at: number;
-  balance_after: number;
-  request_id: string | null;
-  provider: string | null;
-  model: string | null;
-  usage: string | null;
-  cost_usd: string | null;
-  uncollected: number | null;
-};
-type KeyRow = Omit<KeyRecord, "account_id">;
-type NewEntry = Omit<EntryRow, "seq" | "id" | "created_at" | "balance_after" | "usage"> & {
-  usage: Record<string, number> | null;
-  idempotency_key: string;
-};
-
-const ENTRY_COLUMNS =
-  "seq, id, amount, reason, reference, created_at, balance_after, request_id, provider, model, usage, cost_usd, uncollected";
-
-const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS account (
-    one INTEGER PRIMARY KEY CHECK (one = 1),
-    id TEXT NOT NULL,
-    source TEXT NOT NULL,
-    plan TEXT,
-    created_at INTEGER NOT NULL,
-    balance INTEGER NOT NULL DEFAULT 0,
-    unbilled INTEGER NOT NULL DEFAULT 0
-  )`,
-  `CREATE TABLE IF NOT EXISTS ledger (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    amount INTEGER NOT NULL,
-    reason TEXT NOT NULL,
-    reference TEXT,
-    idempotency_key TEXT NOT NULL UNIQUE,
-    created_at INTEGER NOT NULL,
-    balance_after INTEGER NOT NULL,
-    request_id TEXT,
-    provider TEXT,
-    model TEXT,
-    usage TEXT,
-    cost_usd TEXT,
-    uncollected INTEGER
-  )`,
-  "CREATE INDEX IF NOT EXISTS ledger_reason_time ON ledger (reason, created_at)",
-  `CREATE TABLE IF NOT EXISTS holds (
-    id TEXT PRIMARY KEY,
-    amount INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL
-  )`,
-  `CREATE TABLE IF NOT EXISTS keys (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    prefix TEXT NOT NULL,
-    hash TEXT NOT NULL UNIQUE,
-    created_at INTEGER NOT NULL,
-    revoked_at INTEGER
-  )`,
-];
 
 /**
  * One object per account: it serialises that account's money. Every balance change and
  * its ledger entry (with the idempotency key that guards it) commit in one SQLite
- * transaction; holds count only while unexpired.
+ * transaction; holds count only while unexpired. Operations a caller's key performs first
+ * check, in the same step, that the key is live here, and return KEY_REFUSED when it is not.
  */
 export class AccountObject extends DurableObject {
   private readonly sql: SqlStorage;
   private readonly storage: DurableObjectStorage;
+  private readonly keys: AccountKeys;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
     this.storage = ctx.storage;
     this.sql = ctx.storage.sql;
-    for (const statement of SCHEMA) this.sql.exec(statement);
+    for (const statement of LEDGER_SCHEMA) this.sql.exec(statement);
+    this.keys = new AccountKeys(this.sql);
   }
 
   private one<T extends Record<string, SqlStorageValue>>(query: string, ...bindings: unknown[]): T | null {
@@ -180,7 +120,13 @@ export class AccountObject extends DurableObject {
     return this.account();
   }
 
-  balance(accountId: string, now: number): Balance {
+  balance(accountId: string, now: number, key: PresentedKey | null): Balance | KeyRefused {
+    return this.storage.transactionSync(() =>
+      this.keys.admits(key, now) ? this.snapshot(accountId, now) : KEY_REFUSED,
+    );
+  }
+
+  private snapshot(accountId: string, now: number): Balance {
     const row = this.one<{ balance: number; unbilled: number }>("SELECT balance, unbilled FROM account WHERE one = 1");
     return {
       account_id: accountId,
@@ -194,10 +140,14 @@ export class AccountObject extends DurableObject {
     return this.storage.transactionSync((): CreditResult => {
       const replay = this.replay(request.idempotency_key);
       if (replay)
-        return { status: "replayed", entry: toEntry(accountId, replay), balance: this.balance(accountId, now) };
+        return { status: "replayed", entry: toEntry(accountId, replay), balance: this.snapshot(accountId, now) };
       if (!this.account()) {
         if (!request.create_account) return { status: "account_not_found" };
         this.ensure(accountId, "key", null, now);
+      }
+      // Past 2^53 - 1 a balance is no longer an exact integer in JavaScript: refuse, apply nothing.
+      if (request.amount_micros > 0 && request.amount_micros > Number.MAX_SAFE_INTEGER - this.balanceMicros()) {
+        return { status: "limit_exceeded", balance: this.snapshot(accountId, now) };
       }
       const entry = this.write(
         accountId,
@@ -215,22 +165,30 @@ export class AccountObject extends DurableObject {
         },
         now,
       );
-      return { status: "applied", entry, balance: this.balance(accountId, now) };
+      return { status: "applied", entry, balance: this.snapshot(accountId, now) };
     });
   }
 
-  reserve(accountId: string, holdId: string, amount: number, ttlMs: number, now: number): ReserveResult {
-    return this.storage.transactionSync((): ReserveResult => {
+  reserve(
+    accountId: string,
+    holdId: string,
+    amount: number,
+    ttlMs: number,
+    now: number,
+    key: PresentedKey | null,
+  ): ReserveResult | KeyRefused {
+    return this.storage.transactionSync((): ReserveResult | KeyRefused => {
+      if (!this.keys.admits(key, now)) return KEY_REFUSED;
       this.sql.exec("DELETE FROM holds WHERE expires_at <= ?", now);
       const existing = this.one<{ id: string }>("SELECT id FROM holds WHERE id = ?", holdId);
       if (!existing) {
         const available = this.balanceMicros() - this.heldMicros(now);
         if (amount > available) {
-          return { status: "insufficient", available_micros: available, balance: this.balance(accountId, now) };
+          return { status: "insufficient", available_micros: available, balance: this.snapshot(accountId, now) };
         }
         this.sql.exec("INSERT INTO holds (id, amount, expires_at) VALUES (?, ?, ?)", holdId, amount, now + ttlMs);
       }
-      return { status: "reserved", balance: this.balance(accountId, now) };
+      return { status: "reserved", balance: this.snapshot(accountId, now) };
     });
   }
 
@@ -245,7 +203,7 @@ export class AccountObject extends DurableObject {
           charged_micros: -replay.amount,
           uncollected_micros: shortfall?.uncollected ?? 0,
           entry: toEntry(accountId, replay),
-          balance: this.balance(accountId, now),
+          balance: this.snapshot(accountId, now),
         };
       }
       this.ensure(accountId, "key", null, now);
@@ -280,7 +238,7 @@ export class AccountObject extends DurableObject {
         charged_micros: charged,
         uncollected_micros: uncollected,
         entry,
-        balance: this.balance(accountId, now),
+        balance: this.snapshot(accountId, now),
       };
     });
   }
@@ -289,7 +247,14 @@ export class AccountObject extends DurableObject {
     return this.sql.exec("DELETE FROM holds WHERE id = ?", holdId).rowsWritten > 0;
   }
 
-  entries(accountId: string, before: number | null, limit: number): LedgerEntry[] {
+  entries(
+    accountId: string,
+    before: number | null,
+    limit: number,
+    now: number,
+    key: PresentedKey | null,
+  ): LedgerEntry[] | KeyRefused {
+    if (!this.keys.admits(key, now)) return KEY_REFUSED;
     return this.sql
       .exec<EntryRow>(
         `SELECT ${ENTRY_COLUMNS} FROM ledger WHERE seq < ? ORDER BY seq DESC LIMIT ?`,
@@ -301,7 +266,8 @@ export class AccountObject extends DurableObject {
   }
 
   /** Whole UTC days: `since` counts from the start of its day. */
-  daily(since: number): DailyUsage[] {
+  daily(since: number, now: number, key: PresentedKey | null): DailyUsage[] | KeyRefused {
+    if (!this.keys.admits(key, now)) return KEY_REFUSED;
     return this.sql
       .exec<{ date: string; charged: number; requests: number }>(
         `SELECT strftime('%Y-%m-%d', created_at / 1000, 'unixepoch') AS date,
@@ -314,67 +280,40 @@ export class AccountObject extends DurableObject {
       .map((row) => ({ date: row.date, charged_micros: row.charged, requests: row.requests }));
   }
 
-  addKey(accountId: string, key: NewKey, now: number): KeyRecord {
+  addKey(accountId: string, key: NewKey, now: number, presented: PresentedKey | null): KeyRecord | KeyRefused {
     return this.storage.transactionSync(() => {
+      if (!this.keys.admits(presented, now)) return KEY_REFUSED;
       this.ensure(accountId, "key", null, now);
-      this.sql.exec(
-        "INSERT OR IGNORE INTO keys (id, name, prefix, hash, created_at) VALUES (?, ?, ?, ?, ?)",
-        key.id,
-        key.name,
-        key.prefix,
-        key.hash,
-        now,
-      );
-      return this.key(accountId, key.id) as KeyRecord;
+      return this.keys.add(accountId, key, now);
     });
   }
 
-  private key(accountId: string, keyId: string): KeyRecord | null {
-    const row = this.one<KeyRow>("SELECT id, name, prefix, hash, created_at, revoked_at FROM keys WHERE id = ?", keyId);
-    return row ? { ...row, account_id: accountId } : null;
-  }
-
-  listKeys(accountId: string): KeyRecord[] {
-    return this.sql
-      .exec<KeyRow>("SELECT id, name, prefix, hash, created_at, revoked_at FROM keys ORDER BY created_at, id")
-      .toArray()
-      .map((row) => ({ ...row, account_id: accountId }));
+  listKeys(accountId: string, now: number, presented: PresentedKey | null): KeyRecord[] | KeyRefused {
+    return this.storage.transactionSync(() =>
+      this.keys.admits(presented, now) ? this.keys.list(accountId) : KEY_REFUSED,
+    );
   }
 
   rotateKey(
     accountId: string,
     keyId: string,
     next: { prefix: string; hash: string },
-  ): { key: KeyRecord; old_hash: string } | null {
-    return this.storage.transactionSync(() => {
-      const current = this.key(accountId, keyId);
-      if (!current || current.revoked_at !== null) return null;
-      this.sql.exec("UPDATE keys SET prefix = ?, hash = ? WHERE id = ?", next.prefix, next.hash, keyId);
-      return { key: { ...current, ...next }, old_hash: current.hash };
-    });
+    now: number,
+    presented: PresentedKey | null,
+  ): { key: KeyRecord; old_hash: string } | null | KeyRefused {
+    return this.storage.transactionSync(() =>
+      this.keys.admits(presented, now) ? this.keys.rotate(accountId, keyId, next) : KEY_REFUSED,
+    );
   }
 
-  revokeKey(accountId: string, keyId: string, now: number): KeyRecord | null {
-    this.sql.exec("UPDATE keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?", now, keyId);
-    return this.key(accountId, keyId);
+  revokeKey(
+    accountId: string,
+    keyId: string,
+    now: number,
+    presented: PresentedKey | null,
+  ): KeyRecord | null | KeyRefused {
+    return this.storage.transactionSync(() =>
+      this.keys.admits(presented, now) ? this.keys.revoke(accountId, keyId, now) : KEY_REFUSED,
+    );
   }
-}
-
-function toEntry(accountId: string, row: EntryRow): LedgerEntry {
-  return {
-    id: row.id,
-    account_id: accountId,
-    amount_micros: row.amount,
-    reason: row.reason,
-    reference: row.reference,
-    created_at: row.created_at,
-    balance_after_micros: row.balance_after,
-    request_id: row.request_id,
-    provider: row.provider,
-    model: row.model,
-    usage: row.usage === null ? null : (JSON.parse(row.usage) as Record<string, number>),
-    cost_usd: row.cost_usd,
-    uncollected_micros: row.uncollected,
-    seq: row.seq,
-  };
 }

@@ -1,20 +1,17 @@
 import { DurableObject } from "cloudflare:workers";
 import type { KeyMapping } from "../ports.ts";
 
-/** Last use is stamped at most this often, so auth writes at most once a minute per key. */
-const TOUCH_EVERY_MS = 60_000;
-
 type Row = {
   account_id: string;
   key_id: string;
   revoked_at: number | null;
-  last_used_at: number | null;
 };
 
 /**
  * One object per key hash (`key:<sha256>`). It holds the key's account mapping, so
  * authenticating a key is one call, and its single-threaded storage makes the first
- * claim of a new key atomic.
+ * claim of a new key atomic. A lookup hint: the account re-checks the key on every
+ * operation.
  */
 export class KeyObject extends DurableObject {
   private readonly sql: SqlStorage;
@@ -28,14 +25,12 @@ export class KeyObject extends DurableObject {
       key_id TEXT NOT NULL,
       created_at INTEGER NOT NULL,
       revoked_at INTEGER,
-      last_used_at INTEGER
+      last_used_at INTEGER -- no longer written: the account stamps last use
     )`);
   }
 
   private row(): Row | null {
-    const rows = this.sql
-      .exec<Row>("SELECT account_id, key_id, revoked_at, last_used_at FROM mapping WHERE one = 1")
-      .toArray();
+    const rows = this.sql.exec<Row>("SELECT account_id, key_id, revoked_at FROM mapping WHERE one = 1").toArray();
     return rows[0] ?? null;
   }
 
@@ -43,13 +38,9 @@ export class KeyObject extends DurableObject {
     return { account_id: row.account_id, key_id: row.key_id, revoked: row.revoked_at !== null };
   }
 
-  lookup(now: number): KeyMapping | null {
+  lookup(): KeyMapping | null {
     const row = this.row();
-    if (!row) return null;
-    if (row.revoked_at === null && (row.last_used_at === null || now - row.last_used_at >= TOUCH_EVERY_MS)) {
-      this.sql.exec("UPDATE mapping SET last_used_at = ? WHERE one = 1", now);
-    }
-    return KeyObject.mapping(row);
+    return row ? KeyObject.mapping(row) : null;
   }
 
   claim(candidate: { account_id: string; key_id: string }, now: number): { mapping: KeyMapping; created: boolean } {
@@ -66,9 +57,5 @@ export class KeyObject extends DurableObject {
 
   revoke(now: number): void {
     this.sql.exec("UPDATE mapping SET revoked_at = COALESCE(revoked_at, ?) WHERE one = 1", now);
-  }
-
-  lastUsed(): number | null {
-    return this.row()?.last_used_at ?? null;
   }
 }

@@ -1,5 +1,6 @@
 import type { Accounts, CreditResult, KeyIndex, Ledger, ReserveResult, Store } from "../ports.ts";
-import { reach as reachStore } from "../reach.ts";
+import { reach as reachStore, refusedKey, type StoreFailure } from "../reach.ts";
+import { KEY_REFUSED, type KeyRefused } from "./account-keys.ts";
 import type { AccountObject } from "./account-object.ts";
 import type { KeyObject } from "./key-object.ts";
 
@@ -8,39 +9,70 @@ export interface DurableObjectBindings {
   KEYS: DurableObjectNamespace<KeyObject>;
 }
 
-const reach = <T>(op: string, call: () => Promise<T>) => reachStore("durable-object", op, call);
+/**
+ * An exception thrown by the object's own code arrives with `remote` set: the store answered, with
+ * an error. Infrastructure errors (overloaded, reset, network) come without it or marked retryable.
+ */
+export function classifyDurableObjectError(error: unknown): StoreFailure {
+  const flags = (error ?? {}) as { remote?: unknown; retryable?: unknown; overloaded?: unknown };
+  return flags.remote === true && flags.retryable !== true && flags.overloaded !== true ? "fault" : "unavailable";
+}
+
+const reach = <T>(op: string, call: () => Promise<T>) =>
+  reachStore("durable-object", op, call, classifyDurableObjectError);
+
+/** The object answers KEY_REFUSED rather than throwing: errors lose their class on the way out of an object. */
+function admitted<T>(result: T | KeyRefused): T {
+  if (result === KEY_REFUSED) throw refusedKey();
+  return result;
+}
+
+/** Ports without `now` still stamp last use; to the minute, the adapter's clock is close enough. */
+const clock = () => Date.now();
 
 export function createDurableObjectStore(env: DurableObjectBindings): Store {
   const account = (id: string) => env.ACCOUNTS.get(env.ACCOUNTS.idFromName(id));
   const key = (hash: string) => env.KEYS.get(env.KEYS.idFromName(`key:${hash}`));
 
   const keys: KeyIndex = {
-    lookup: (hash, now) => reach("keys.lookup", () => key(hash).lookup(now)),
+    lookup: (hash) => reach("keys.lookup", () => key(hash).lookup()),
     claim: (hash, candidate, now) => reach("keys.claim", () => key(hash).claim(candidate, now)),
     revoke: (hash, now) => reach("keys.revoke", () => key(hash).revoke(now)),
-    lastUsed: (hash) => reach("keys.lastUsed", () => key(hash).lastUsed()),
   };
 
+  // RPC stubs widen the objects' return types; each method returns exactly what its port promises.
   const accounts: Accounts = {
     create: (info, now) => reach("accounts.create", () => account(info.id).create(info, now)),
     get: (id) => reach("accounts.get", () => account(id).info()),
-    addKey: (id, newKey, now) => reach("accounts.addKey", () => account(id).addKey(id, newKey, now)),
-    listKeys: (id) => reach("accounts.listKeys", () => account(id).listKeys(id)),
-    rotateKey: (id, keyId, next) => reach("accounts.rotateKey", () => account(id).rotateKey(id, keyId, next)),
-    revokeKey: (id, keyId, now) => reach("accounts.revokeKey", () => account(id).revokeKey(id, keyId, now)),
+    addKey: (id, newKey, now, presented) =>
+      reach("accounts.addKey", async () => admitted(await account(id).addKey(id, newKey, now, presented))),
+    listKeys: (id, presented) =>
+      reach("accounts.listKeys", async () => admitted(await account(id).listKeys(id, clock(), presented))),
+    rotateKey: (id, keyId, next, presented) =>
+      reach("accounts.rotateKey", async () =>
+        admitted(await account(id).rotateKey(id, keyId, next, clock(), presented)),
+      ),
+    revokeKey: (id, keyId, now, presented) =>
+      reach("accounts.revokeKey", async () => admitted(await account(id).revokeKey(id, keyId, now, presented))),
   };
 
   const ledger: Ledger = {
-    balance: (id, now) => reach("ledger.balance", () => account(id).balance(id, now)),
-    // RPC stubs widen unions; the object returns exactly a CreditResult.
+    balance: (id, now, presented) =>
+      reach("ledger.balance", async () => admitted(await account(id).balance(id, now, presented))),
     credit: (id, request, now) =>
       reach("ledger.credit", async () => (await account(id).credit(id, request, now)) as CreditResult),
-    reserve: (id, holdId, amount, ttlMs, now) =>
-      reach("ledger.reserve", async () => (await account(id).reserve(id, holdId, amount, ttlMs, now)) as ReserveResult),
+    reserve: (id, holdId, amount, ttlMs, now, presented) =>
+      reach("ledger.reserve", async () =>
+        admitted((await account(id).reserve(id, holdId, amount, ttlMs, now, presented)) as ReserveResult | KeyRefused),
+      ),
     settle: (id, holdId, charge, now) => reach("ledger.settle", () => account(id).settle(id, holdId, charge, now)),
     release: (id, holdId) => reach("ledger.release", () => account(id).release(holdId)),
-    entries: (id, { before, limit }) => reach("ledger.entries", () => account(id).entries(id, before ?? null, limit)),
-    daily: (id, since) => reach("ledger.daily", () => account(id).daily(since)),
+    entries: (id, { before, limit }, presented) =>
+      reach("ledger.entries", async () =>
+        admitted(await account(id).entries(id, before ?? null, limit, clock(), presented)),
+      ),
+    daily: (id, since, presented) =>
+      reach("ledger.daily", async () => admitted(await account(id).daily(since, clock(), presented))),
   };
 
   return { kind: "durable-object", keys, accounts, ledger };
