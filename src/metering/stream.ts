@@ -12,7 +12,10 @@ export interface StreamStep {
   frames: string[];
   /** The usage reported so far, merged across events by the source. */
   usage?: UsageRecord;
-  /** Output text the client received in this step, for the interrupted-call estimate. */
+  /**
+   * Output the provider generated in this step, shown to the client or not (thinking), for the
+   * interrupted-call estimate.
+   */
   text?: string;
   /** The answer is complete: settle, then send `finish()`. */
   done?: boolean;

@@ -166,11 +166,13 @@ describe("Anthropic chat adapter: streams", () => {
     ]);
   });
 
-  it("never shows thinking; counts what the client received (content, tool names, arguments) for the interrupted estimate", () => {
+  it("never shows thinking, but counts it (billed as output) with content, tool names and arguments for the interrupted estimate", () => {
     const thinking = replay("thinking");
     expect(thinking.frames.join("")).not.toContain("Euclid");
     expect(thinking.frames.join("")).not.toContain("EsECCokB");
-    expect(thinking.text).toBe("The GCD of 1071 and 462 is **21**.");
+    expect(thinking.text).toBe(
+      "Euclid: 1071 = 2*462 + 147, 462 = 3*147 + 21, 147 = 7*21. The GCD is 21.The GCD of 1071 and 462 is **21**.",
+    );
     expect(replay("tool-call").text).toBe('get_weather{"city": "San Francisco", "unit": "fahrenheit"}');
   });
 

@@ -18,7 +18,10 @@ export interface ChatStreamStep {
   usageChunk?: ChunkOut;
   /** All usage reported so far, merged across events. */
   usage?: UsageRecord;
-  /** Text the client received in this step (content, refusals, tool names and arguments). */
+  /**
+   * Output generated in this step (content, refusals, tool names and arguments, and thinking the
+   * client is not shown but the provider bills), for the interrupted-call estimate.
+   */
   text?: string;
   done?: boolean;
   error?: ApiError;

@@ -87,8 +87,11 @@ export function anthropicStream(now: () => number): ChatStream {
         const delta = event.delta;
         if (delta.type === "text_delta")
           return delta.text ? step([chunk({ content: delta.text })], delta.text) : step([]);
+        // Thinking is never shown, but Anthropic bills it as output: it counts towards the estimate
+        // charged when the call is cut short (never above the held output).
+        if (delta.type === "thinking_delta") return step([], delta.thinking);
         const tool = tools.get(event.index);
-        // Deltas of thinking blocks (and of blocks that are not client tools) stay with the gateway.
+        // Deltas of blocks that are not client tools (signatures, server tools) stay with the gateway.
         if (delta.type !== "input_json_delta" || !tool || delta.partial_json === "") return step([]);
         tool.sentArguments = true;
         return step([chunk(toolDelta(tool.call, { arguments: delta.partial_json }))], delta.partial_json);

@@ -119,9 +119,15 @@ const ContentBlockDeltaSchema = z.object({
   delta: z.union([
     z.object({ type: z.literal("text_delta"), text: z.string() }),
     z.object({ type: z.literal("input_json_delta"), partial_json: z.string() }),
-    // thinking_delta, signature_delta, citations_delta: nothing for the client.
+    // Never shown to the client, but billed as output: counted for the interrupted-call estimate.
+    z.object({ type: z.literal("thinking_delta"), thinking: z.string() }),
+    // signature_delta, citations_delta: nothing for the client.
     z
-      .object({ type: z.string().refine((type) => type !== "text_delta" && type !== "input_json_delta") })
+      .object({
+        type: z
+          .string()
+          .refine((type) => type !== "text_delta" && type !== "input_json_delta" && type !== "thinking_delta"),
+      })
       .transform((delta) => ({ type: "other" as const, kind: delta.type })),
   ]),
 });
