@@ -58,6 +58,14 @@ export function sseData(text: string): string[] {
     });
 }
 
+/** The text content a stream's chunk frames carried, in order. */
+export function streamedContent(frames: string[]): string {
+  return frames
+    .map((frame) => JSON.parse(frame) as { choices: { delta: { content?: string } }[] })
+    .map((chunk) => chunk.choices[0]?.delta.content ?? "")
+    .join("");
+}
+
 export async function account(key: string) {
   const res = await gw("/v1/balance", { headers: bearer(key) });
   return (await res.json()) as { credits_micros: number; held_micros: number; account_id: string };

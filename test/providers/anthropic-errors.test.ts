@@ -1,16 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { Config } from "../../src/env.ts";
-import { createScrubber } from "../../src/lib/scrub.ts";
 import { anthropic } from "../../src/providers/anthropic/index.ts";
 import { readFixtureJson } from "../helpers/fixtures.ts";
+import { unitProvider } from "../helpers/provider.ts";
 
 const KEY = "sk-ant-api03-test-gateway-key-0123456789";
-const module = anthropic.create({
+const { module } = unitProvider(anthropic, {
   apiKey: KEY,
   baseUrl: "https://api.anthropic.test",
-  fetch: () => Promise.reject(new Error("unit tests make no calls")),
-  scrub: createScrubber([KEY]),
-  config: { ANTHROPIC_VERSION: "2023-06-01" } as Config,
+  config: { ANTHROPIC_VERSION: "2023-06-01" },
 });
 
 /** Words about the operator's Anthropic account that a client must never see. */

@@ -2,22 +2,9 @@ import { describe, expect, it } from "vitest";
 import { type ChatCompletion, ChatCompletionSchema } from "../../src/capabilities/chat/schemas.ts";
 import { openAISse } from "../../src/capabilities/chat/sse-writer.ts";
 import { ApiError } from "../../src/lib/errors.ts";
-import { createScrubber } from "../../src/lib/scrub.ts";
 import type { StreamStep } from "../../src/metering/stream.ts";
-import { google } from "../../src/providers/google/index.ts";
 import { fixtureEvents, readFixtureJson } from "../helpers/fixtures.ts";
-
-const KEY = "AIzaSyTestGatewayKey0123456789abcdef";
-const module = google.create({
-  apiKey: KEY,
-  baseUrl: "https://generativelanguage.googleapis.test",
-  fetch: () => Promise.reject(new Error("unit tests make no calls")),
-  scrub: createScrubber([KEY]),
-  config: {} as never,
-});
-const offered = module.adapters.chat;
-if (!offered) throw new Error("google offers chat");
-const chat = offered;
+import { chat } from "./google-helpers.ts";
 
 interface ToolCall {
   id: string;

@@ -1,51 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ChatRequest } from "../../src/capabilities/chat/schemas.ts";
-import { ApiError } from "../../src/lib/errors.ts";
-import { createScrubber } from "../../src/lib/scrub.ts";
-import { CATALOG, findModel } from "../../src/metering/catalog.ts";
-import type { CatalogEntry } from "../../src/metering/catalog-types.ts";
-import type { GeminiRequest } from "../../src/providers/google/chat.api-types.ts";
+import { CATALOG } from "../../src/metering/catalog.ts";
 import { geminiModelFacts } from "../../src/providers/google/gemini-models.ts";
-import { google } from "../../src/providers/google/index.ts";
-
-const KEY = "AIzaSyTestGatewayKey0123456789abcdef";
-const module = google.create({
-  apiKey: KEY,
-  baseUrl: "https://generativelanguage.googleapis.test",
-  fetch: () => Promise.reject(new Error("unit tests make no calls")),
-  scrub: createScrubber([KEY]),
-  config: {} as never,
-});
-const offered = module.adapters.chat;
-if (!offered) throw new Error("google offers chat");
-const chat = offered;
-
-function model(id: string): CatalogEntry {
-  const entry = findModel(`google/${id}`);
-  if (!entry) throw new Error(`catalog has no google/${id}`);
-  return entry;
-}
-const flash = model("gemini-3.8-flash");
-
-function build(request: Partial<ChatRequest>, entry = flash, held = 512) {
-  const built = chat.buildRequest(
-    { model: `google/${entry.id}`, messages: [{ role: "user", content: "Hi" }], ...request },
-    entry,
-    held,
-  );
-  return { built, body: JSON.parse(built.init.body as string) as GeminiRequest };
-}
-
-/** The 400 a request gets, with the field it names. */
-function refusal(request: Partial<ChatRequest>, entry = flash): { code: string; param: string | undefined } {
-  try {
-    build(request, entry);
-  } catch (error) {
-    if (error instanceof ApiError) return { code: error.code, param: error.param };
-    throw error;
-  }
-  throw new Error("the request was not refused");
-}
+import { build, flash, KEY, model, refusal } from "./google-helpers.ts";
 
 describe("Gemini chat adapter: the request", () => {
   it("posts to generateContent with the key in x-goog-api-key, and to the SSE stream when streaming", () => {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createScrubber } from "../../src/lib/scrub.ts";
-import { google } from "../../src/providers/google/index.ts";
 import { readFixtureJson } from "../helpers/fixtures.ts";
-
-const KEY = "AIzaSyTestGatewayKey0123456789abcdef";
-const module = google.create({
-  apiKey: KEY,
-  baseUrl: "https://generativelanguage.googleapis.test",
-  fetch: () => Promise.reject(new Error("unit tests make no calls")),
-  scrub: createScrubber([KEY]),
-  config: {} as never,
-});
+import { KEY, module } from "./google-helpers.ts";
 
 const error = (status: number, name: string, headers: Record<string, string> = {}) =>
   module.parseError(status, JSON.stringify(readFixtureJson("google", `errors/${name}`)), new Headers(headers));

@@ -2,23 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { ChatRequest } from "../../src/capabilities/chat/schemas.ts";
 import { openAISse } from "../../src/capabilities/chat/sse-writer.ts";
 import { ApiError } from "../../src/lib/errors.ts";
-import { createScrubber } from "../../src/lib/scrub.ts";
 import { findModel } from "../../src/metering/catalog.ts";
 import type { StreamStep } from "../../src/metering/stream.ts";
 import { openai } from "../../src/providers/openai/index.ts";
 import { fixtureEvents, readFixtureJson } from "../helpers/fixtures.ts";
+import { unitProvider } from "../helpers/provider.ts";
 
 const KEY = "sk-test-gateway-key-0123456789";
-const module = openai.create({
-  apiKey: KEY,
-  baseUrl: "https://api.openai.test/v1",
-  fetch: () => Promise.reject(new Error("unit tests make no calls")),
-  scrub: createScrubber([KEY]),
-  config: {} as never,
-});
-const offered = module.adapters.chat;
-if (!offered) throw new Error("openai offers chat");
-const chat = offered;
+const { module, chat } = unitProvider(openai, { apiKey: KEY, baseUrl: "https://api.openai.test/v1" });
 const entry = findModel("openai/gpt-4o-mini");
 if (!entry) throw new Error("catalog");
 

@@ -7,6 +7,7 @@ import {
   prompt,
   settledAccount,
   sseData,
+  streamedContent,
   upstreamAborted,
   upstreamRequests,
   usageEntries,
@@ -72,11 +73,7 @@ describe("interrupted calls: DESIGN's fair estimate", () => {
     const res = await chat(key, { stream: true, messages: [{ role: "user", content }] });
     const frames = sseData(await res.text());
     expect(JSON.parse(frames.at(-1) as string)).toMatchObject({ error: { code: "PROVIDER_ERROR" } });
-    const streamed = frames
-      .slice(0, -1)
-      .map((f) => JSON.parse(f) as { choices: { delta: { content?: string } }[] })
-      .map((c) => c.choices[0]?.delta.content ?? "")
-      .join("");
+    const streamed = streamedContent(frames.slice(0, -1));
     expect(streamed.length).toBeGreaterThan(400);
     const [entry] = await usageEntries(key);
     // input as reported (10), output the larger of reported (1) and ceil(bytes streamed / 4)

@@ -7,6 +7,7 @@ import {
   prompt,
   settledAccount,
   sseData,
+  streamedContent,
   upstreamAborted,
   usageEntries,
 } from "../helpers/chat.ts";
@@ -127,11 +128,7 @@ describe("failures mid-stream: a final error frame, and what was streamed is cha
     const last = JSON.parse(frames.at(-1) as string) as { error: { code: string; request_id: string } };
     expect(last.error.code).toBe(code);
     expect(last.error.request_id).toBe(res.headers.get("x-request-id"));
-    const streamed = frames
-      .slice(0, -1)
-      .map((f) => JSON.parse(f) as { choices: { delta: { content?: string } }[] })
-      .map((c) => c.choices[0]?.delta.content ?? "")
-      .join("");
+    const streamed = streamedContent(frames.slice(0, -1));
     expect(streamed).toBe("token token token ");
     const expected = interrupted(content, streamed.length);
     const [entry] = await usageEntries(key);
