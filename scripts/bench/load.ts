@@ -24,6 +24,18 @@ export interface LoadResult {
   errorSamples: string[];
 }
 
+/** A small, realistic chat request: a system prompt and one user turn; streams ask for usage. */
+export function chatBody(model: string, stream: boolean): string {
+  return JSON.stringify({
+    model,
+    messages: [
+      { role: "system", content: "You are a helpful assistant. Answer briefly." },
+      { role: "user", content: "Hi! What can you do for me today? One sentence, please." },
+    ],
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+}
+
 export const keepAliveAgent = () => new Agent({ keepAlive: true, maxSockets: 64, keepAliveMsecs: 10_000 });
 
 interface Answer {

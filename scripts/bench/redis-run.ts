@@ -9,7 +9,7 @@ import { createClient } from "redis";
 import { findRedis, startUpstashLocal, type UpstashLocalStats } from "../../test/node/helpers/redis.ts";
 import { startDevServer } from "../../test/node/helpers/wrangler-dev.ts";
 import { onStop, track } from "./children.ts";
-import { keepAliveAgent, runLoad, type Target } from "./load.ts";
+import { chatBody, keepAliveAgent, runLoad, type Target } from "./load.ts";
 import type { Mode } from "./report.ts";
 import { percentile, round } from "./stats.ts";
 
@@ -47,7 +47,7 @@ async function quietStats(read: () => UpstashLocalStats): Promise<UpstashLocalSt
 export async function runRedisBench(options: {
   upstreamUrl: string;
   calls: number;
-  chatBody: (model: string, stream: boolean) => string;
+  stateRoot: string;
 }): Promise<RedisResult | { skipped: string }> {
   const found = await findRedis();
   if (!found) return { skipped: "no Redis answers and no redis-server could be started" };
@@ -56,6 +56,7 @@ export async function runRedisBench(options: {
   onStop("upstash-local endpoint", () => endpoint.close());
   const seed = `aib_benchredis${randomUUID().replaceAll("-", "")}`;
   const gateway = await startDevServer({
+    stateRoot: options.stateRoot,
     vars: {
       UPSTASH_REDIS_REST_URL: endpoint.url,
       UPSTASH_REDIS_REST_TOKEN: endpoint.token,
@@ -78,7 +79,7 @@ export async function runRedisBench(options: {
     name: "gateway (Redis)",
     url: `${gateway.url}/v1/chat/completions`,
     headers: auth,
-    body: (stream) => options.chatBody("openai/gpt-4o-mini", stream),
+    body: (stream) => chatBody("openai/gpt-4o-mini", stream),
     agent: keepAliveAgent(),
   };
   // Loads the scripts (EVALSHA misses, then EVAL) and warms the isolate.

@@ -135,3 +135,18 @@ export function printTables(summaries: TargetSummary[], comparisons: Comparison[
     );
   }
 }
+
+/** Per target (rounds pooled) and gateway against pass-through, for every mode and concurrency. */
+export function aggregate(runs: RoundRun[], modes: Mode[], concurrencies: number[]) {
+  const of = (mode: Mode, concurrency: number, target: TargetName) =>
+    runs.filter((run) => run.mode === mode && run.concurrency === concurrency && run.target === target);
+  const cases = modes.flatMap((mode) => concurrencies.map((concurrency) => [mode, concurrency] as const));
+  return {
+    summaries: cases.flatMap(([mode, concurrency]) =>
+      TARGETS.map((target) => summarize(of(mode, concurrency, target))),
+    ),
+    comparisons: cases.map(([mode, concurrency]) =>
+      compare(of(mode, concurrency, "gateway"), of(mode, concurrency, "pass-through")),
+    ),
+  };
+}

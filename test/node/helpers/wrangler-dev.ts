@@ -27,14 +27,15 @@ export async function freePort(): Promise<number> {
 /**
  * Runs the project's real `npm run dev` command (wrangler dev) on a free loopback port, or with
  * `config` (a wrangler toml, relative to the project root) another Worker that answers `/health`.
+ * Local state (Durable Objects) goes to a fresh directory under `stateRoot` (default: the OS tmpdir).
  */
 export async function startDevServer(
-  options: { vars?: Record<string, string>; envFile?: string; config?: string } = {},
+  options: { vars?: Record<string, string>; envFile?: string; config?: string; stateRoot?: string } = {},
   timeoutMs = 90_000,
 ): Promise<DevServer> {
-  const { vars = {}, envFile, config } = options;
+  const { vars = {}, envFile, config, stateRoot = tmpdir() } = options;
   const port = await freePort();
-  const state = mkdtempSync(join(tmpdir(), "broker-dev-"));
+  const state = mkdtempSync(join(stateRoot, "broker-dev-"));
   const varArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const child: ChildProcess = spawn(
     "npx",
