@@ -77,6 +77,12 @@ class RedisUnavailableError extends Error {}
 class RequestTimeoutError extends Error {}
 class BadRequestError extends Error {}
 
+/**
+ * @typedef {{ requests: number, commands: number, single: number, pipeline: number, multi: number }} UpstashLocalStats
+ *   requests: every HTTP request received (401s and bad bodies too); commands: the commands parsed from them;
+ *   single / pipeline / multi: the requests of each kind that were parsed (POST /, /pipeline, /multi-exec).
+ */
+
 const sha1 = (text) => createHash("sha1").update(text, "utf8").digest("hex");
 
 /** Removes unsupported `#!lua flags=...` from the first line, keeping the line count (error line numbers). */
@@ -175,7 +181,7 @@ function maskUrl(url) {
  * @param {{ port?: number, redisUrl?: string, token?: string, commandTimeoutMs?: number,
  *   connectTimeoutMs?: number, onLog?: (line: string) => void }} [options]
  * @returns {Promise<{ url: string, token: string, port: number, redisUrl: string, close(): Promise<void>,
- *   stopRedisConnections(): Promise<void> }>}
+ *   stopRedisConnections(): Promise<void>, stats(): UpstashLocalStats }>}
  */
 export async function startUpstashLocal({
   port = 0,
@@ -191,6 +197,8 @@ export async function startUpstashLocal({
 
   let stopped = false;
   let syncToken = 0;
+  /** What the bench reads (store round trips per gateway call): every HTTP request, and the commands in them. */
+  const counts = { requests: 0, commands: 0, single: 0, pipeline: 0, multi: 0 };
   /** SHA-1 of a script as the client sent it → SHA-1 of the script Redis stores. */
   const shaMap = new Map();
 
@@ -459,6 +467,8 @@ export async function startUpstashLocal({
       commands = [parseCommand(args, "path")];
     }
 
+    counts.commands += commands.length;
+    counts[mode] += 1;
     const blocking = commands.some(isBlocking);
     if (mode === "multi") {
       const outcome = await withTimeout(runTransaction(commands), blocking);
@@ -477,6 +487,7 @@ export async function startUpstashLocal({
   }
 
   const server = createServer((req, res) => {
+    counts.requests += 1;
     handle(req)
       .catch((err) => {
         if (err instanceof BadRequestError) return { status: 400, body: { error: err.message } };
@@ -546,6 +557,8 @@ export async function startUpstashLocal({
     port: boundPort,
     redisUrl,
     stopRedisConnections,
+    /** Counters since start: HTTP requests (any answer), commands run, requests per kind. */
+    stats: () => ({ ...counts }),
     async close() {
       await stopRedisConnections();
       await new Promise((resolve) => {

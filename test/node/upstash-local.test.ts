@@ -216,6 +216,27 @@ describe.skipIf(!found)("upstash-local (Upstash REST over a real redis-server)",
     expect(await res.json()).toEqual({ error: expect.any(String) });
   });
 
+  it("counts HTTP requests and the commands in them (stats, read by npm run bench)", async () => {
+    const before = endpoint.stats();
+    await post("/", ["SET", `${prefix}n`, "1"]);
+    await post("/pipeline", [
+      ["INCR", `${prefix}n`],
+      ["GET", `${prefix}n`],
+    ]);
+    await post("/multi-exec", [
+      ["INCR", `${prefix}n`],
+      ["INCR", `${prefix}n`],
+      ["GET", `${prefix}n`],
+    ]);
+    const unauthorized = await fetch(`${endpoint.url}/`, { method: "POST", body: JSON.stringify(["PING"]) });
+    expect(unauthorized.status).toBe(401);
+    const after = endpoint.stats();
+    const delta = Object.fromEntries(
+      Object.entries(after).map(([name, value]) => [name, value - before[name as keyof typeof before]]),
+    );
+    expect(delta).toEqual({ requests: 4, commands: 6, single: 1, pipeline: 1, multi: 1 });
+  });
+
   it("surfaces a Redis error as an error", async () => {
     await redis.set(`${prefix}a`, "not a number");
     await expect(redis.incr(`${prefix}a`)).rejects.toThrow(/ERR value is not an integer/);

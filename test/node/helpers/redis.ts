@@ -21,6 +21,17 @@ export interface UpstashLocalOptions {
   onLog?: (line: string) => void;
 }
 
+export interface UpstashLocalStats {
+  /** Every HTTP request received, whatever its answer. */
+  requests: number;
+  /** The commands parsed from them. */
+  commands: number;
+  /** Parsed requests per kind: POST / (or a command in the path), /pipeline, /multi-exec. */
+  single: number;
+  pipeline: number;
+  multi: number;
+}
+
 export interface UpstashLocal {
   url: string;
   token: string;
@@ -28,6 +39,8 @@ export interface UpstashLocal {
   redisUrl: string;
   close(): Promise<void>;
   stopRedisConnections(): Promise<void>;
+  /** Counters since start (the bench reads store round trips per gateway call from these). */
+  stats(): UpstashLocalStats;
 }
 
 const UPSTASH_LOCAL_SCRIPT = new URL("../../../scripts/upstash-local.mjs", import.meta.url).href;

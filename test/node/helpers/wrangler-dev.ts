@@ -6,6 +6,8 @@ import { join } from "node:path";
 
 export interface DevServer {
   url: string;
+  /** The spawned `npx wrangler dev`: the root of its process tree, and its process group. */
+  pid: number;
   output: () => string;
   stop: () => Promise<void>;
 }
@@ -22,20 +24,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Runs the project's real `npm run dev` command (wrangler dev) on a free loopback port. */
+/**
+ * Runs the project's real `npm run dev` command (wrangler dev) on a free loopback port, or with
+ * `config` (a wrangler toml, relative to the project root) another Worker that answers `/health`.
+ * Local state (Durable Objects) goes to a fresh directory under `stateRoot` (default: the OS tmpdir).
+ */
 export async function startDevServer(
-  options: { vars?: Record<string, string>; envFile?: string } = {},
+  options: { vars?: Record<string, string>; envFile?: string; config?: string; stateRoot?: string } = {},
   timeoutMs = 90_000,
 ): Promise<DevServer> {
-  const { vars = {}, envFile } = options;
+  const { vars = {}, envFile, config, stateRoot = tmpdir() } = options;
   const port = await freePort();
-  const state = mkdtempSync(join(tmpdir(), "broker-dev-"));
+  const state = mkdtempSync(join(stateRoot, "broker-dev-"));
   const varArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
   const child: ChildProcess = spawn(
     "npx",
     [
       "wrangler",
       "dev",
+      ...(config ? ["--config", config] : []),
       "--ip",
       "127.0.0.1",
       "--port",
@@ -77,7 +84,7 @@ export async function startDevServer(
     if (child.exitCode !== null) break;
     try {
       const res = await fetch(`${url}/health`);
-      if (res.status === 200) return { url, output: () => output, stop };
+      if (res.status === 200) return { url, pid: child.pid as number, output: () => output, stop };
     } catch {
       // not listening yet
     }
