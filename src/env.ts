@@ -18,16 +18,17 @@ const httpUrl = (fallback: string) =>
 const optionalHttpUrl = () =>
   z.preprocess(blankToUndefined, z.url({ protocol: /^https?$/, error: "expected an http(s) URL" }).optional());
 
-const positiveInt = (fallback: number, max: number) =>
+const wholeNumber = (fallback: number, min: number, max: number) =>
   z.preprocess(
     blankToUndefined,
     z.coerce
       .number({ error: "expected a whole number" })
       .int({ error: "expected a whole number" })
-      .min(1, { error: "expected a positive whole number" })
+      .min(min, { error: min === 0 ? "expected zero or more" : "expected a positive whole number" })
       .max(max, { error: `expected at most ${max}` })
       .default(fallback),
   );
+const positiveInt = (fallback: number, max: number) => wholeNumber(fallback, 1, max);
 
 /** Decimals stay strings: pricing turns them into exact integer ratios, never floats. */
 const positiveDecimal = (fallback: string) =>
@@ -101,6 +102,8 @@ export const EnvSchema = z
     UPSTREAM_IDLE_TIMEOUT_MS: positiveInt(30_000, 600_000),
     DEFAULT_MAX_OUTPUT_TOKENS: positiveInt(4096, 1_000_000),
     MAX_BODY_BYTES: positiveInt(1_048_576, 100 * 1_048_576),
+    // How long an isolate trusts a key's mapping without asking the key index; 0 turns the cache off.
+    KEY_CACHE_TTL_MS: wholeNumber(60_000, 0, 600_000),
     CORS_ORIGINS: origins(),
     DEV_SEED_KEY: z.preprocess(
       blankToUndefined,

@@ -1,5 +1,6 @@
 import { Redis } from "@upstash/redis/cloudflare";
 import { type Bindings, type Config, SECRET_VARS } from "./env.ts";
+import { KeyCache } from "./lib/key-cache.ts";
 import { createScrubber } from "./lib/scrub.ts";
 import type { Services } from "./lib/types.ts";
 import { pricingConfig } from "./metering/pricing.ts";
@@ -39,6 +40,7 @@ export function servicesFor(bindings: Bindings, config: Config): Services {
       now: () => Date.now(),
       pricing: pricingConfig(config),
       providers: new Providers(config, upstreamFetch, scrub),
+      keyCache: new KeyCache(config.KEY_CACHE_TTL_MS),
     };
     built.set(bindings, services);
   }

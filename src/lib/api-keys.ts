@@ -102,7 +102,7 @@ export async function rotateKey(
   // Refused (no such live key): the claimed hash is listed nowhere, so no account admits its secret.
   if (!rotated) return null;
   await updateHint("rotate", () => store.keys.revoke(rotated.old_hash, now));
-  return { record: rotated.key, key };
+  return { record: rotated.key, key, oldHash: rotated.old_hash };
 }
 
 /** Revoked in one atomic step of the account; the index is told afterwards. */

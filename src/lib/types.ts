@@ -4,6 +4,7 @@ import type { PricingConfig } from "../metering/pricing.ts";
 import type { Providers } from "../providers/registry.ts";
 import type { Store } from "../stores/ports.ts";
 import type { Caller } from "./caller.ts";
+import type { KeyCache } from "./key-cache.ts";
 
 export type { Caller } from "./caller.ts";
 
@@ -15,6 +16,8 @@ export interface Services {
   pricing: PricingConfig;
   /** The configured provider modules. */
   providers: Providers;
+  /** Key hash → account mapping, for KEY_CACHE_TTL_MS (the account re-checks every key). */
+  keyCache: KeyCache;
 }
 
 export interface AppVariables {

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { accountForKey, hashKey, isAcceptableKey } from "../lib/api-keys.ts";
 import { timingSafeEqualString } from "../lib/crypto.ts";
 import { ApiError } from "../lib/errors.ts";
+import type { CachedMapping } from "../lib/key-cache.ts";
 import { MICROS_PER_CREDIT } from "../lib/money.ts";
 import type { Caller, HonoEnv } from "../lib/types.ts";
 import type { KeyMapping } from "../stores/ports.ts";
@@ -79,16 +80,24 @@ export function authenticate(): MiddlewareHandler<HonoEnv> {
     }
     if (!isAcceptableKey(key)) throw invalidKey();
     const hash = await hashKey(key);
-    const mapping = (await c.var.services.store.keys.lookup(hash)) ?? (await seedDevKey(c, key));
-    if (!mapping || mapping.revoked) throw invalidKey();
-    // The index only says where to look: the account re-checks this key id and hash on every operation.
+    const { keyCache, now } = c.var.services;
+    let mapping: CachedMapping | undefined = keyCache.get(hash, now());
+    if (!mapping) {
+      const found = (await c.var.services.store.keys.lookup(hash)) ?? (await seedDevKey(c, key));
+      if (!found || found.revoked) throw invalidKey();
+      mapping = found;
+      keyCache.set(hash, found, now());
+    }
+    // The mapping only says where to look: the account re-checks this key id and hash on every operation.
     c.set("caller", {
       account_id: mapping.account_id,
       source: "key",
       plan: null,
       key: { key_id: mapping.key_id, hash },
     });
-    return next();
+    await next();
+    // The account refused the key (revoked or rotated away): forget it in this isolate too.
+    if (c.error instanceof ApiError && c.error.code === "INVALID_API_KEY") keyCache.delete(hash);
   };
 }
 

@@ -30,9 +30,13 @@ const passThrough: AroundStoreCall = (_, call) => call();
  * call to the account objects and to the key index. Fresh bindings build a fresh store, so nothing
  * cached in the isolate hides a call.
  */
-export function gatewayWith(hooks: { accounts?: AroundStoreCall; keys?: AroundStoreCall }) {
+export function gatewayWith(
+  hooks: { accounts?: AroundStoreCall; keys?: AroundStoreCall },
+  vars: Record<string, string> = {},
+) {
   const bindings = {
     ...env,
+    ...vars,
     ACCOUNTS: intercepted(env.ACCOUNTS as never, hooks.accounts ?? passThrough),
     KEYS: intercepted(env.KEYS as never, hooks.keys ?? passThrough),
   };
@@ -48,4 +52,20 @@ export async function countedRequest(path: string, init?: RequestInit): Promise<
   };
   const res = await gatewayWith({ accounts: count, keys: count })(path, init);
   return { res, calls };
+}
+
+/**
+ * A gateway on one set of bindings, so its services (and the isolate's key cache) live across
+ * requests, as in production; `calls` records every store operation, in order.
+ */
+export function countingGateway(vars: Record<string, string> = {}): {
+  request: (path: string, init?: RequestInit) => Response | Promise<Response>;
+  calls: string[];
+} {
+  const calls: string[] = [];
+  const count: AroundStoreCall = (method, call) => {
+    calls.push(method);
+    return call();
+  };
+  return { request: gatewayWith({ accounts: count, keys: count }, vars), calls };
 }

@@ -24,6 +24,8 @@ export const rotateKey: AppRouteHandler<typeof routes.rotateKey> = async (c) => 
   const { id } = c.req.valid("param");
   const rotated = await apiKeys.rotateKey(store, c.var.caller.account_id, id, now(), c.var.caller.key);
   if (!rotated) throw noSuchKey(id);
+  // Other isolates learn it from the account's own check; this one forgets the old secret now.
+  c.var.services.keyCache.delete(rotated.oldHash);
   return c.json({ ...toApiKey(rotated.record), key: rotated.key }, 200);
 };
 
@@ -32,5 +34,6 @@ export const revokeKey: AppRouteHandler<typeof routes.revokeKey> = async (c) => 
   const { id } = c.req.valid("param");
   const record = await apiKeys.revokeKey(store, c.var.caller.account_id, id, now(), c.var.caller.key);
   if (!record) throw noSuchKey(id);
+  c.var.services.keyCache.delete(record.hash);
   return c.json(toApiKey(record), 200);
 };

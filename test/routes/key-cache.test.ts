@@ -1,0 +1,59 @@
+import { env } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { hashKey } from "../../src/lib/api-keys.ts";
+import { createDurableObjectStore } from "../../src/stores/durable-object/store.ts";
+import { bearer, expectError, json, newAccount } from "../helpers/gateway.ts";
+import { countingGateway } from "../helpers/store-bindings.ts";
+
+/** The store as another isolate sees it: changes made here never pass through this gateway's cache. */
+const elsewhere = createDurableObjectStore(env);
+
+describe("key cache (KEY_CACHE_TTL_MS)", () => {
+  it("a warm key is not looked up again: a balance read is one store call", async () => {
+    const { key } = await newAccount();
+    const gateway = countingGateway();
+    expect((await gateway.request("/v1/balance", { headers: bearer(key) })).status).toBe(200);
+    expect(gateway.calls).toEqual(["lookup", "balance"]);
+    gateway.calls.length = 0;
+    expect((await gateway.request("/v1/balance", { headers: bearer(key) })).status).toBe(200);
+    expect(gateway.calls).toEqual(["balance"]);
+  });
+
+  it("a key revoked in another isolate is refused at once from a warm cache, then forgotten", async () => {
+    const { key, key_id, account_id } = await newAccount();
+    const gateway = countingGateway();
+    expect((await gateway.request("/v1/balance", { headers: bearer(key) })).status).toBe(200);
+    await elsewhere.accounts.revokeKey(account_id, key_id, Date.now(), null);
+    await expectError(await gateway.request("/v1/balance", { headers: bearer(key) }), 401, "INVALID_API_KEY");
+    gateway.calls.length = 0;
+    // The refusal evicted it: the next request asks the key index again (which has not heard yet, here).
+    await expectError(await gateway.request("/v1/balance", { headers: bearer(key) }), 401, "INVALID_API_KEY");
+    expect(gateway.calls[0]).toBe("lookup");
+  });
+
+  it("a key rotated in another isolate: the old secret is refused at once, with nothing held", async () => {
+    const { key, key_id, account_id } = await newAccount();
+    const gateway = countingGateway();
+    expect((await gateway.request("/v1/balance", { headers: bearer(key) })).status).toBe(200);
+    await elsewhere.accounts.rotateKey(
+      account_id,
+      key_id,
+      { prefix: "aib_rotated0", hash: await hashKey(`rotated-${crypto.randomUUID()}`) },
+      null,
+    );
+    const res = await gateway.request(
+      "/v1/chat/completions",
+      json({ model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "hi" }] }, bearer(key)),
+    );
+    await expectError(res, 401, "INVALID_API_KEY");
+    expect(await elsewhere.ledger.balance(account_id, Date.now(), null)).toMatchObject({ held_micros: 0 });
+  });
+
+  it("KEY_CACHE_TTL_MS=0 turns the cache off", async () => {
+    const { key } = await newAccount();
+    const gateway = countingGateway({ KEY_CACHE_TTL_MS: "0" });
+    await gateway.request("/v1/balance", { headers: bearer(key) });
+    await gateway.request("/v1/balance", { headers: bearer(key) });
+    expect(gateway.calls).toEqual(["lookup", "balance", "lookup", "balance"]);
+  });
+});
