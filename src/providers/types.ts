@@ -21,6 +21,8 @@ export interface ProviderOptions {
   /** Removes configured secrets from provider words before they reach a client. */
   scrub: Scrubber;
   config: Config;
+  /** The clock for answers a provider does not date itself (default Date.now). */
+  now?: () => number;
 }
 
 /** A built provider: how to reach it, how to read its errors, and the capabilities it offers. */
