@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { imageHold } from "../../src/capabilities/image/hold.ts";
 import type { ImageRequest } from "../../src/capabilities/image/schemas.ts";
@@ -118,6 +119,41 @@ describe("OpenAI image adapter: the hold", () => {
     const large = imageTokenBound(parseSize("2560x1440"), "high");
     expect(large / small).toBeGreaterThan(3.9);
     expect(large / small).toBeLessThan(4.1);
+  });
+
+  it("property: a free-form size's bound covers the table's tile rule in either orientation", () => {
+    const listed = new Set(["1024x1024", "1024x1536", "1536x1024"]); // the table itself, above
+    const tile = { low: 64, medium: 32, high: 16 } as const;
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 240 }),
+        fc.integer({ min: 1, max: 240 }),
+        fc.constantFrom("low", "medium", "high" as const),
+        (w16, h16, quality) => {
+          const [width, height] = [w16 * 16, h16 * 16];
+          if (Math.max(width, height) > 3 * Math.min(width, height) || width * height > 3840 * 2160) return;
+          if (listed.has(`${width}x${height}`)) return;
+          const bound = imageTokenBound({ width, height }, quality);
+          const t = tile[quality];
+          // gpt-image-1's rule, (W/t + 1) x H/t, with either side as W, partial tiles counted whole
+          for (const [a, b] of [
+            [width, height],
+            [height, width],
+          ] as const) {
+            expect(bound).toBeGreaterThanOrEqual((Math.ceil(a / t) + 1) * Math.ceil(b / t));
+          }
+          expect(imageTokenBound({ width, height }, "auto")).toBeGreaterThanOrEqual(bound);
+        },
+      ),
+      {
+        examples: [
+          [95, 64, "high"],
+          [64, 97, "high"],
+          [1, 3, "low"],
+          [240, 135, "high"],
+        ],
+      },
+    );
   });
 
   it.each([
