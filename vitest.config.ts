@@ -20,6 +20,8 @@ export default defineConfig({
                 ANTHROPIC_BASE_URL: inject("anthropicBaseUrl"),
                 GOOGLE_API_KEY: "AIzaFakeGatewayKey-0000000000000000000",
                 GOOGLE_BASE_URL: inject("googleBaseUrl"),
+                STABILITY_API_KEY: "sk-stability-fake-gateway-key",
+                STABILITY_BASE_URL: inject("stabilityBaseUrl"),
                 UPSTREAM_TIMEOUT_MS: "2000",
                 UPSTREAM_IDLE_TIMEOUT_MS: "1000",
               },

@@ -78,6 +78,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/images/generations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Generate images (OpenAI-compatible)
+         * @description Works with the official `openai` SDK's `images.generate()`: set `baseURL` to this gateway's `/v1`. Images always come back base64-encoded. The call holds n × the dearest image its size and quality can reach, then charges GPT image models the text and image tokens OpenAI reports and Stability models per image. A failed or filtered generation is not charged; one that succeeded upstream is charged even if the client has gone.
+         */
+        post: operations["createImage"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/usage": {
         parameters: {
             query?: never;
@@ -431,6 +451,130 @@ export interface components {
              * @enum {string}
              */
             provider: "openai" | "anthropic" | "google";
+        };
+        /**
+         * @example {
+         *       "created": 1796083200,
+         *       "data": [
+         *         {
+         *           "b64_json": "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAIAAAD91JpzAAAAEklEQVR4nGNQSFigkLCAAUIBAB2OBIG+B74KAAAAAElFTkSuQmCC"
+         *         }
+         *       ],
+         *       "usage": {
+         *         "input_tokens": 17,
+         *         "input_tokens_details": {
+         *           "text_tokens": 17,
+         *           "image_tokens": 0
+         *         },
+         *         "output_tokens": 272,
+         *         "output_tokens_details": {
+         *           "text_tokens": 0,
+         *           "image_tokens": 272
+         *         },
+         *         "total_tokens": 289
+         *       },
+         *       "background": "opaque",
+         *       "output_format": "png",
+         *       "quality": "low",
+         *       "size": "1024x1024"
+         *     }
+         */
+        ImagesResponse: {
+            /** @description Unix time, seconds */
+            created: number;
+            data: {
+                /** @description The image, base64-encoded */
+                b64_json: string;
+                revised_prompt?: string;
+            }[];
+            /** @description The tokens the provider reported, as it reported them (GPT image models only) */
+            usage?: {
+                input_tokens: number;
+                input_tokens_details: {
+                    text_tokens: number;
+                    image_tokens: number;
+                };
+                output_tokens: number;
+                output_tokens_details?: {
+                    text_tokens: number;
+                    image_tokens: number;
+                };
+                total_tokens: number;
+            };
+            /** @enum {string} */
+            background?: "transparent" | "opaque";
+            /** @description The image's format: `png`, `jpeg` or `webp` */
+            output_format?: string;
+            /** @description The quality the provider used */
+            quality?: string;
+            /** @description The size the provider made, `WIDTHxHEIGHT` */
+            size?: string;
+        };
+        /**
+         * @example {
+         *       "model": "openai/gpt-image-2.6-sunburst",
+         *       "prompt": "A watercolour lighthouse on a cliff at dawn",
+         *       "size": "1024x1024",
+         *       "quality": "low"
+         *     }
+         */
+        ImageGenerationRequest: {
+            /**
+             * @description `openai/<id>`, `stability/<id>` or a bare model id: GET /v1/models lists the models of kind `image`
+             * @example openai/gpt-image-2.6-sunburst
+             */
+            model: string;
+            /**
+             * @description What to draw: at most 32,000 characters, 10,000 for Stability models
+             * @example A watercolour lighthouse on a cliff at dawn
+             */
+            prompt: string;
+            /**
+             * @description How many images, 1 to 10 (default 1); each is charged. Stability makes one image per call, so n calls are made, and the request succeeds (and is charged) only if all of them do.
+             * @example 1
+             */
+            n?: number | null;
+            /**
+             * @description `auto` (default), `1024x1024`, `1536x1024`, `1024x1536`, or for models that take any size (gpt-image-2 and later) `WIDTHxHEIGHT` with both sides multiples of 16, at most 3840 px, at most 3840x2160 pixels and an aspect ratio within 3:1. Stability models take the nearest `aspect_ratio` (compared as log ratios): 1024x1024 → 1:1, 1536x1024 → 3:2, 1024x1536 → 2:3, 1792x1024 → 16:9, 2048x896 → 21:9, 1280x1024 → 5:4; `auto` sends none (Stability's default, 1:1), and Stability chooses the pixel size.
+             * @example 1024x1024
+             */
+            size?: string | null;
+            /**
+             * @description GPT image models (default `auto`, held as `high`); `xhigh` and `max` are not offered until their output is priced. Ignored by Stability models, which cost the same at any quality.
+             * @example low
+             * @enum {string|null}
+             */
+            quality?: "low" | "medium" | "high" | "auto" | null;
+            /**
+             * @description GPT image models; `transparent` needs `png` or `webp`. Stability models cannot make a transparent background (400).
+             * @enum {string|null}
+             */
+            background?: "transparent" | "opaque" | "auto" | null;
+            /**
+             * @description The image's format (default `png`); `gif` and `svg` are not offered until priced
+             * @example png
+             * @enum {string|null}
+             */
+            output_format?: "png" | "jpeg" | "webp" | null;
+            /** @description 0 to 100, for `jpeg` and `webp` from GPT image models; ignored by Stability models */
+            output_compression?: number | null;
+            /**
+             * @description GPT image models' content moderation level; ignored by Stability models
+             * @enum {string|null}
+             */
+            moderation?: "low" | "auto" | null;
+            /** @description Your end user's id, passed to the provider for abuse monitoring (Stability: `stability-client-user-id`) */
+            user?: string | null;
+            /**
+             * @description Accepted for clients that send it (the Vercel AI SDK does); images always come back as `b64_json`, so `url` is refused. Never forwarded: GPT image models reject it.
+             * @enum {string|null}
+             */
+            response_format?: "b64_json" | null;
+            /**
+             * @description Streaming partial images is not supported: `true` is refused
+             * @enum {boolean|null}
+             */
+            stream?: false | null;
         };
         Usage: {
             /** @enum {string} */
@@ -823,6 +967,154 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ChatCompletion"];
                     "text/event-stream": string;
+                };
+            };
+            /** @description Invalid request: INVALID_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not enough credits: INSUFFICIENT_CREDITS */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found: MODEL_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Gone: MODEL_RETIRED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider error: PROVIDER_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable: PROVIDER_NOT_CONFIGURED, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider timeout: PROVIDER_TIMEOUT */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An OpenAI image generation request */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImageGenerationRequest"];
+            };
+        };
+        responses: {
+            /** @description The images, charged exactly: `x-credits-charged` and `x-credits-remaining` are final */
+            200: {
+                headers: {
+                    /** @description This call's id, also in the ledger */
+                    "x-request-id"?: string;
+                    /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
+                    "x-credits-charged"?: string;
+                    /** @description Credits left to spend after this call. On a stream it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. */
+                    "x-credits-remaining"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImagesResponse"];
                 };
             };
             /** @description Invalid request: INVALID_REQUEST */

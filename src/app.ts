@@ -6,6 +6,7 @@ import { adminRouter } from "./routes/admin/admin.index.ts";
 import { balanceRouter } from "./routes/balance/balance.index.ts";
 import { chatRouter } from "./routes/chat/chat.index.ts";
 import { healthRouter } from "./routes/health/health.index.ts";
+import { imagesRouter } from "./routes/images/images.index.ts";
 import { keysRouter } from "./routes/keys/keys.index.ts";
 import { modelsRouter } from "./routes/models/models.index.ts";
 import { usageRouter } from "./routes/usage/usage.index.ts";
@@ -20,6 +21,7 @@ export function buildApp(): AppOpenAPI {
   app.route("/", healthRouter);
   app.route("/", balanceRouter);
   app.route("/", chatRouter);
+  app.route("/", imagesRouter);
   app.route("/", usageRouter);
   app.route("/", modelsRouter);
   app.route("/", keysRouter);

@@ -4,8 +4,8 @@
  * dates come from PRICES.md and WIRE.md. Several rows are third-party or UNVERIFIED (see `source`):
  * re-check every price against the provider before billing customers at these rates.
  *
- * Units: token kinds per 1M tokens, `characters` per 1K characters, `clips` per generation,
- * `image:<size>:<quality>` per image. `reasoning` is always the `output` price.
+ * Units: token kinds per 1M tokens (image tokens too), `characters` per 1K characters, `clips` per
+ * generation, `images` and `image:<size>:<quality>` per image. `reasoning` is always the `output` price.
  */
 import type { CatalogEntry } from "./catalog-types.ts";
 
@@ -757,47 +757,23 @@ export const CATALOG: readonly CatalogEntry[] = [
   },
 
   // ---------------------------------------------------------------- OpenAI images
+  // GPT image models bill tokens: text in (`input`), image in, and image out; the hold bounds image
+  // output tokens per image from the gpt-image-1 table in PRICES.md (providers/openai/image-tokens.ts).
   {
     provider: "openai",
-    id: "gpt-image-1-mini",
+    id: "gpt-image-2.6-sunburst",
     kind: "image",
-    created: "2026-07-22",
-    prices: {
-      input: "2.00",
-      cached_input: "0.20",
-      "image:1024x1024:low": "0.002176",
-      "image:1024x1536:low": "0.003264",
-      "image:1536x1024:low": "0.0032",
-      "image:1024x1024:medium": "0.008448",
-      "image:1024x1536:medium": "0.012672",
-      "image:1536x1024:medium": "0.012544",
-      "image:1024x1024:high": "0.03328",
-      "image:1024x1536:high": "0.04992",
-      "image:1536x1024:high": "0.049664",
-    },
-    source:
-      "GP 2026-07-22: text in 2.00, cached 0.20 (image in 2.50/0.25 not metered separately); per image = gpt-image-1 output tokens x 8.00/1M",
-  },
-  {
-    provider: "openai",
-    id: "gpt-image-1.5",
-    kind: "image",
-    created: "2026-07-22",
+    created: "2026-11-30",
     prices: {
       input: "5.00",
       cached_input: "1.25",
-      "image:1024x1024:low": "0.008704",
-      "image:1024x1536:low": "0.013056",
-      "image:1536x1024:low": "0.0128",
-      "image:1024x1024:medium": "0.033792",
-      "image:1024x1536:medium": "0.050688",
-      "image:1536x1024:medium": "0.050176",
-      "image:1024x1024:high": "0.13312",
-      "image:1024x1536:high": "0.19968",
-      "image:1536x1024:high": "0.198656",
+      image_input: "8.00",
+      cached_image_input: "2.00",
+      image_output: "30.00",
+      output: "30.00",
     },
     source:
-      "GP 2026-07-22: text in 5.00, cached 1.25 (image in 8.00/2.00 not metered separately); per image = gpt-image-1 output tokens x image out 32.00/1M",
+      "OAI-page gpt-image-2.6-sunburst (PRICES.md update 2026-11-30): text in 5.00, cached 1.25, image in 8.00, cached 2.00, image out 30.00; text out not published, billed at the image out rate (the only output rate given); no release date, created = research date",
   },
   {
     provider: "openai",
@@ -807,18 +783,67 @@ export const CATALOG: readonly CatalogEntry[] = [
     prices: {
       input: "5.00",
       cached_input: "1.25",
-      "image:1024x1024:low": "0.00816",
-      "image:1024x1536:low": "0.01224",
-      "image:1536x1024:low": "0.012",
-      "image:1024x1024:medium": "0.03168",
-      "image:1024x1536:medium": "0.04752",
-      "image:1536x1024:medium": "0.04704",
-      "image:1024x1024:high": "0.1248",
-      "image:1024x1536:high": "0.1872",
-      "image:1536x1024:high": "0.18624",
+      image_input: "8.00",
+      cached_image_input: "2.00",
+      image_output: "30.00",
+      output: "30.00",
     },
     source:
-      "GP 2026-07-22: text in 5.00, cached 1.25; per image = gpt-image-1 output tokens x output 30.00/1M, UNVERIFIED (GP does not say 30.00 is the image rate, nor that token counts match gpt-image-1)",
+      "GP 2026-07-22: text in 5.00, cached 1.25, image in 8.00, cached 2.00, output 30.00, used for image and text out (UNVERIFIED: GP does not say 30.00 is the image rate)",
+  },
+  {
+    provider: "openai",
+    id: "gpt-image-1.5",
+    kind: "image",
+    created: "2026-07-22",
+    prices: {
+      input: "5.00",
+      cached_input: "1.25",
+      image_input: "8.00",
+      cached_image_input: "2.00",
+      image_output: "32.00",
+      output: "10.00",
+    },
+    shutdown: "2026-12-01",
+    replacement: "openai/gpt-image-2.6-sunburst",
+    source:
+      "GP 2026-07-22: text in 5.00, image in 8.00, cached 1.25/2.00, text out 10.00, image out 32.00; shutdown per OpenAI deprecations page (PRICES.md update 2026-11-30)",
+  },
+  {
+    provider: "openai",
+    id: "gpt-image-1-mini",
+    kind: "image",
+    created: "2026-07-22",
+    prices: {
+      input: "2.00",
+      cached_input: "0.20",
+      image_input: "2.50",
+      cached_image_input: "0.25",
+      image_output: "8.00",
+      output: "8.00",
+    },
+    shutdown: "2026-12-01",
+    replacement: "openai/gpt-image-2.6-sunburst",
+    source:
+      "GP 2026-07-22: text in 2.00, image in 2.50, cached 0.20/0.25, output 8.00 (used for image and text out); shutdown per OpenAI deprecations page (PRICES.md update 2026-11-30)",
+  },
+  {
+    provider: "openai",
+    id: "chatgpt-image-latest",
+    kind: "image",
+    created: "2026-11-30",
+    prices: {
+      input: "5.00",
+      cached_input: "1.25",
+      image_input: "8.00",
+      cached_image_input: "2.00",
+      image_output: "32.00",
+      output: "10.00",
+    },
+    shutdown: "2026-12-01",
+    replacement: "openai/gpt-image-2.6-sunburst",
+    source:
+      "no price in PRICES.md: priced as gpt-image-1.5, with which a public gateway's model table groups it (code found with find_string), UNVERIFIED; shutdown per OpenAI deprecations page (PRICES.md update 2026-11-30); created = research date",
   },
   {
     provider: "openai",
@@ -828,20 +853,14 @@ export const CATALOG: readonly CatalogEntry[] = [
     prices: {
       input: "5.00",
       cached_input: "1.25",
-      "image:1024x1024:low": "0.01088",
-      "image:1024x1536:low": "0.01632",
-      "image:1536x1024:low": "0.01600",
-      "image:1024x1024:medium": "0.04224",
-      "image:1024x1536:medium": "0.06336",
-      "image:1536x1024:medium": "0.06272",
-      "image:1024x1024:high": "0.16640",
-      "image:1024x1536:high": "0.24960",
-      "image:1536x1024:high": "0.24832",
+      image_input: "10.00",
+      cached_image_input: "2.50",
+      image_output: "40.00",
     },
     shutdown: "2026-10-23",
-    replacement: "openai/gpt-image-1.5",
+    replacement: "openai/gpt-image-2.6-sunburst",
     source:
-      "GP 2026-07-22 (image out 40.00/1M); exact per-image figures from PRICES.md table; shut down per openai 7.57 doc comment",
+      "GP 2026-07-22: text in 5.00, cached 1.25, image in 10.00, cached 2.50, image out 40.00; shut down per openai 7.57 doc comment",
   },
   {
     provider: "openai",
@@ -857,9 +876,30 @@ export const CATALOG: readonly CatalogEntry[] = [
       "image:1792x1024:hd": "0.120",
     },
     shutdown: "2026-05-12",
-    replacement: "openai/gpt-image-1-mini",
+    replacement: "openai/gpt-image-2.6-sunburst",
     source:
       "LiteLLM per-pixel costs; community.openai.com t/1275254 (2025); retired per openai 7.57 doc comment; no check date, created = compile date",
+  },
+
+  // ---------------------------------------------------------------- Stability images
+  // One image per upstream call, priced per image (`images`) whatever the aspect ratio.
+  {
+    provider: "stability",
+    id: "stable-image-core",
+    kind: "image",
+    created: "2026-11-24",
+    prices: { images: "0.03" },
+    source:
+      "3 credits ($0.03) per image, developer.puter.com (Jun 2026) per PRICES.md; moderated outputs are not charged (copy of the Stability API reference); created = compile date",
+  },
+  {
+    provider: "stability",
+    id: "stable-image-ultra",
+    kind: "image",
+    created: "2026-11-24",
+    prices: { images: "0.08" },
+    source:
+      "8 credits ($0.08) per image, developer.puter.com (Jun 2026) per PRICES.md; moderated outputs are not charged (copy of the Stability API reference); created = compile date",
   },
 
   // ---------------------------------------------------------------- OpenAI speech
@@ -1029,7 +1069,7 @@ export const CATALOG: readonly CatalogEntry[] = [
     created: "2026-11-24",
     prices: {},
     shutdown: "2026-05-12",
-    replacement: "openai/gpt-image-1-mini",
+    replacement: "openai/gpt-image-2.6-sunburst",
     source: "retired 2026-05-12 per openai 7.57 images doc comments (WIRE.md); never priced here",
   },
 ];

@@ -3,13 +3,24 @@
 export type Provider = "openai" | "anthropic" | "google" | "elevenlabs" | "stability";
 export type ModelKind = "chat" | "image" | "speech" | "music";
 
-export type TokenKind = "input" | "cached_input" | "cache_write" | "cache_write_1h" | "output" | "reasoning";
+export type TokenKind =
+  | "input"
+  | "cached_input"
+  | "cache_write"
+  | "cache_write_1h"
+  | "output"
+  | "reasoning"
+  | "image_input"
+  | "cached_image_input"
+  | "image_output";
 
 /**
  * What a call consumed. Token kinds are disjoint: `input` excludes cached and cache-write tokens,
- * `output` excludes `reasoning`. Images are keyed `image:<size>:<quality>` (e.g. `image:1024x1024:high`).
+ * `output` excludes `reasoning`; `input` and `output` are text, and GPT image models bill image
+ * tokens apart (`image_input`, `cached_image_input`, `image_output`). Images priced per image are
+ * `images` (any size), or keyed `image:<size>:<quality>` (e.g. `image:1024x1024:high`).
  */
-export type UsageKind = TokenKind | "characters" | "seconds" | "clips" | `image:${string}:${string}`;
+export type UsageKind = TokenKind | "characters" | "seconds" | "clips" | "images" | `image:${string}:${string}`;
 
 /** USD as a decimal string ("0.15"), per PRICE_UNITS of its kind: never a float. */
 export type PriceTable = Partial<Record<UsageKind, string>>;
@@ -23,6 +34,9 @@ export function priceUnit(kind: UsageKind): bigint {
     case "cache_write_1h":
     case "output":
     case "reasoning":
+    case "image_input":
+    case "cached_image_input":
+    case "image_output":
       return 1_000_000n;
     case "characters":
       return 1_000n;

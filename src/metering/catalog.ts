@@ -72,7 +72,7 @@ const UNIT_NAMES: Record<string, string> = { "1000000": "1m_tokens", "1000": "1k
 function unitName(kind: UsageKind): string {
   const unit = priceUnit(kind);
   if (unit !== 1n) return UNIT_NAMES[unit.toString()] as string;
-  if (kind.startsWith("image:")) return "image";
+  if (kind === "images" || kind.startsWith("image:")) return "image";
   return kind === "seconds" ? "second" : "clip";
 }
 

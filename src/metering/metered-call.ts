@@ -1,7 +1,7 @@
 import { ApiError } from "../lib/errors.ts";
 import { formatCredits } from "../lib/money.ts";
 import { withTimeout } from "../lib/time.ts";
-import { bytesAnswer, jsonAnswer } from "./answers.ts";
+import { bytesAnswer, type JsonPart, jsonAnswer } from "./answers.ts";
 import { type CallContext, MAX_STREAM_MS } from "./call-context.ts";
 import { resolveModel } from "./catalog.ts";
 import type { CatalogEntry, ModelKind } from "./catalog-types.ts";
@@ -11,10 +11,15 @@ import type { UsageRecord } from "./pricing.ts";
 import { meteredStream, type StreamSource } from "./stream.ts";
 import { callUpstream, type UpstreamProvider, type UpstreamRequest } from "./upstream.ts";
 
+export type { JsonPart };
+
 /** How the upstream's successful answer is read; each kind has its own response handler. */
 export type Answer =
-  /** A JSON body: the client's body and the usage it reports, or the provider's failure. */
-  | { type: "json"; read(json: unknown): { body: unknown; usage: UsageRecord } | ApiError }
+  /**
+   * A JSON body: the client's body and the usage it reports, or the provider's failure. `merge`
+   * makes one answer of several upstream answers; required when `request` returns several.
+   */
+  | { type: "json"; read(json: unknown): JsonPart | ApiError; merge?(parts: JsonPart[]): JsonPart }
   /** Server-sent events, translated and framed by the source. */
   | { type: "sse"; contentType: string; start(): StreamSource }
   /** Bytes passed through as they arrive; the charge is known from the answer's head. */
@@ -28,8 +33,12 @@ export interface MeteredSpec<A, H extends Hold> {
   resolve(entry: CatalogEntry): { provider: UpstreamProvider; adapter: A } | undefined;
   /** The hold before the balance is known; it may shrink to what the balance affords. */
   hold(entry: CatalogEntry, adapter: A): H;
-  /** Built once the hold is placed, so the request asks for exactly what the hold covers. */
-  request(entry: CatalogEntry, adapter: A, hold: H): UpstreamRequest;
+  /**
+   * Built once the hold is placed, so the request asks for exactly what the hold covers. Several
+   * requests are sent together when the provider makes one result per call (their JSON answers
+   * are merged into one); the call succeeds only if all of them do.
+   */
+  request(entry: CatalogEntry, adapter: A, hold: H): UpstreamRequest | readonly UpstreamRequest[];
   answer(entry: CatalogEntry, adapter: A, hold: H): Answer;
   /** Displayed for an unconfigured provider. */
   providerName(entry: CatalogEntry): string;
@@ -60,23 +69,28 @@ export async function meteredCall<A, H extends Hold>(ctx: CallContext, spec: Met
   const meter = await Meter.open(deps, caller, entry, requestId, ttlMs, spec.hold(entry, adapter));
   ctx.waitUntil(meter.ended);
 
-  let upstreamCall: AbortController | undefined;
+  // One controller for every upstream request of the call: a failure aborts the others.
+  const controller = new AbortController();
   try {
-    const { response, controller } = await callUpstream(
-      provider,
-      spec.request(entry, adapter, meter.hold),
-      ctx.firstByteMs,
-      requestId,
-    );
-    upstreamCall = controller;
-    if (!response.ok || !response.body) {
-      const text = await withTimeout(response.text(), ctx.idleMs, () => new Error("body timeout")).catch(() => "");
-      throw provider.parseError(response.status, text, response.headers);
+    const answer = spec.answer(entry, adapter, meter.hold);
+    const requests = [spec.request(entry, adapter, meter.hold)].flat();
+    if (requests.length === 0 || (requests.length > 1 && !(answer.type === "json" && answer.merge))) {
+      throw new Error(`${requests.length} upstream requests need one JSON answer that merges them`);
     }
-    return await respond(ctx, meter, spec.answer(entry, adapter, meter.hold), response, controller, streamMaxMs);
+    const responses = await Promise.all(
+      requests.map(async (request) => {
+        const { response } = await callUpstream(provider, request, ctx.firstByteMs, requestId, controller);
+        if (!response.ok || !response.body) {
+          const text = await withTimeout(response.text(), ctx.idleMs, () => new Error("body timeout")).catch(() => "");
+          throw provider.parseError(response.status, text, response.headers);
+        }
+        return response;
+      }),
+    );
+    return await respond(ctx, meter, answer, responses, controller, streamMaxMs);
   } catch (error) {
     // Any failure before the call was charged releases the hold; after a settle this changes nothing.
-    upstreamCall?.abort();
+    controller.abort();
     await meter.release().catch(() => null);
     throw error;
   }
@@ -86,13 +100,15 @@ function respond(
   ctx: CallContext,
   meter: Meter,
   answer: Answer,
-  response: Response,
+  responses: Response[],
   controller: AbortController,
   streamMaxMs: number,
 ): Promise<Response> | Response {
+  // Only a JSON answer merges several upstream answers (checked before they were sent).
+  const response = responses[0] as Response;
   switch (answer.type) {
     case "json":
-      return jsonAnswer({ ctx, meter, response, controller, read: answer.read });
+      return jsonAnswer({ ctx, meter, responses, controller, read: answer.read, merge: answer.merge });
     case "bytes":
       return bytesAnswer({ ctx, meter, response, controller, usage: answer.usage(response) });
     case "sse": {

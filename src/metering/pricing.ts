@@ -37,6 +37,7 @@ const FALLBACK: Partial<Record<UsageKind, UsageKind>> = {
   cache_write: "input",
   cache_write_1h: "cache_write",
   reasoning: "output",
+  cached_image_input: "image_input",
 };
 
 export function priceOf(prices: PriceTable, kind: UsageKind): string {

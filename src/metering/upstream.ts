@@ -24,15 +24,16 @@ export class UpstreamTimeout extends Error {
 
 /**
  * Sends the upstream request, aborting it when the answer's headers take longer than
- * `firstByteMs`. The returned controller aborts the call later (client gone, idle stream).
+ * `firstByteMs`. The returned controller aborts the call later (client gone, idle stream); calls
+ * that make one answer together share one, so any of them failing aborts them all.
  */
 export async function callUpstream(
   provider: UpstreamProvider,
   request: UpstreamRequest,
   firstByteMs: number,
   requestId: string,
+  controller = new AbortController(),
 ): Promise<{ response: Response; controller: AbortController }> {
-  const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new UpstreamTimeout("first byte")), firstByteMs);
   try {
     const response = await provider.fetch(request.url, { ...request.init, signal: controller.signal });

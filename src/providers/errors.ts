@@ -11,6 +11,11 @@ export interface UpstreamErrorDetail {
   quota?: boolean;
   /** The provider refused the gateway's credentials (some send these as 400). */
   credentials?: boolean;
+  /**
+   * The provider refused what the client asked for, whatever the status says (Stability answers
+   * content moderation with 403): a 400 with the provider's words, never a credentials error.
+   */
+  clientFault?: boolean;
   /** Seconds to wait, when the body says (Gemini's RetryInfo). */
   retryAfterSeconds?: number;
 }
@@ -51,6 +56,13 @@ export function upstreamError(
   headers: Headers,
   scrub: Scrubber,
 ): ApiError {
+  const refused = () => {
+    const words = scrub(detail.message ?? "invalid request");
+    return new ApiError("INVALID_REQUEST", `${providerName} refused the request: ${words}`, {
+      ...(detail.param ? { param: scrub(detail.param) } : {}),
+    });
+  };
+  if (detail.clientFault) return refused();
   // Only a provider's own outage, overload or timeout may heal on a retry: its refusal of the
   // gateway's key, an exhausted quota or an unknown model is the operator's to fix.
   if (detail.credentials || status === 401 || status === 403) {
@@ -63,12 +75,7 @@ export function upstreamError(
       retry: false,
     });
   }
-  if (status === 400 || status === 413 || status === 422) {
-    const words = scrub(detail.message ?? "invalid request");
-    return new ApiError("INVALID_REQUEST", `${providerName} refused the request: ${words}`, {
-      ...(detail.param ? { param: scrub(detail.param) } : {}),
-    });
-  }
+  if (status === 400 || status === 413 || status === 422) return refused();
   if (status === 429) {
     return new ApiError(
       "PROVIDER_RATE_LIMITED",

@@ -5,10 +5,11 @@ import type { UpstreamProvider } from "../metering/upstream.ts";
 import { anthropic } from "./anthropic/index.ts";
 import { google } from "./google/index.ts";
 import { openai } from "./openai/index.ts";
+import { stability } from "./stability/index.ts";
 import type { Capability, CapabilityAdapters, ProviderDefinition, ProviderModule } from "./types.ts";
 
 /** Every provider the gateway can speak to. Adding a provider is one folder and one line here. */
-const DEFINITIONS: readonly ProviderDefinition[] = [openai, anthropic, google];
+const DEFINITIONS: readonly ProviderDefinition[] = [openai, anthropic, google, stability];
 
 /** A provider's display name, from its module (the catalog id for a provider not built yet). */
 export function providerName(id: Provider): string {

@@ -1,4 +1,5 @@
 import type { ChatAdapter } from "../capabilities/chat/adapter.ts";
+import type { ImageAdapter } from "../capabilities/image/adapter.ts";
 import type { Config } from "../env.ts";
 import type { Scrubber } from "../lib/scrub.ts";
 import type { ModelKind, Provider } from "../metering/catalog-types.ts";
@@ -7,6 +8,7 @@ import type { UpstreamProvider } from "../metering/upstream.ts";
 /** The adapter type of each capability. */
 export interface CapabilityAdapters {
   chat: ChatAdapter;
+  image: ImageAdapter;
 }
 export type Capability = keyof CapabilityAdapters & ModelKind;
 
@@ -19,6 +21,8 @@ export interface ProviderOptions {
   /** Removes configured secrets from provider words before they reach a client. */
   scrub: Scrubber;
   config: Config;
+  /** The clock for answers a provider does not date itself (default Date.now). */
+  now?: () => number;
 }
 
 /** A built provider: how to reach it, how to read its errors, and the capabilities it offers. */

@@ -64,7 +64,13 @@ describe("GET /v1/models", () => {
     expect(data.find((m) => m.id === "elevenlabs/eleven_multilingual_v2")?.pricing).toEqual({
       characters_per_1k_characters: 18,
     });
-    expect(data.find((m) => m.kind === "image")?.pricing).toHaveProperty("image_1024x1024_low_per_image");
+    // $5 / $8 / $30 per 1M tokens x 180 credits per USD
+    expect(data.find((m) => m.id === "openai/gpt-image-2.6-sunburst")?.pricing).toMatchObject({
+      input_per_1m_tokens: 900,
+      image_input_per_1m_tokens: 1440,
+      image_output_per_1m_tokens: 5400,
+    });
+    expect(data.find((m) => m.id === "stability/stable-image-core")?.pricing).toEqual({ images_per_image: 5.4 });
   });
 
   it("leaves out models past their shutdown date", async () => {

@@ -66,6 +66,9 @@ describe("model catalog", () => {
       "anthropic/claude-haiku-4-5",
       "google/gemini-2.5-flash",
       "openai/gpt-image-1.5",
+      "openai/gpt-image-2.6-sunburst",
+      "stability/stable-image-core",
+      "stability/stable-image-ultra",
       "openai/tts-1",
       "elevenlabs/eleven_multilingual_v2",
       "stability/stable-audio-2.5",
@@ -87,5 +90,42 @@ describe("model catalog", () => {
     );
     expect(resolveModel("openai/gpt-5", Date.parse("2026-12-10T23:59:59Z")).id).toBe("gpt-5");
     expect(() => resolveModel("openai/gpt-3.5-turbo", NOW)).toThrow(/Use 'openai\/gpt-5.4-mini' instead/);
+  });
+
+  it("prices every callable GPT image model in tokens (text, image in, image out) and Stability images per image", () => {
+    for (const entry of CATALOG.filter((e) => e.kind === "image" && !isRetired(e, NOW))) {
+      const { prices } = pricesInForce(entry, NOW);
+      if (entry.provider === "openai") {
+        for (const kind of ["input", "cached_input", "image_input", "cached_image_input", "image_output", "output"]) {
+          expect(prices[kind as keyof typeof prices], `${publicId(entry)} ${kind}`).toBeDefined();
+        }
+      } else {
+        expect(Object.keys(prices), publicId(entry)).toEqual(["images"]);
+      }
+    }
+    expect(resolveModel("stability/stable-image-core", NOW).prices).toEqual({ images: "0.03" });
+    expect(resolveModel("stability/stable-image-ultra", NOW).prices).toEqual({ images: "0.08" });
+    expect(resolveModel("openai/gpt-image-2.6-sunburst", NOW).prices).toMatchObject({
+      input: "5.00",
+      cached_input: "1.25",
+      image_input: "8.00",
+      cached_image_input: "2.00",
+      image_output: "30.00",
+    });
+  });
+
+  it("shuts gpt-image-1-mini, gpt-image-1.5 and chatgpt-image-latest down on 2026-12-01 for gpt-image-2.6-sunburst", () => {
+    const eve = Date.parse("2026-11-30T23:59:59Z");
+    const day = Date.parse("2026-12-01T00:00:00Z");
+    for (const id of ["openai/gpt-image-1-mini", "openai/gpt-image-1.5", "openai/chatgpt-image-latest"]) {
+      expect(resolveModel(id, eve).kind).toBe("image");
+      expect(() => resolveModel(id, day, "image")).toThrow(
+        expect.objectContaining({
+          code: "MODEL_RETIRED",
+          message: expect.stringContaining("Use 'openai/gpt-image-2.6-sunburst' instead"),
+        }),
+      );
+    }
+    expect(resolveModel("openai/gpt-image-2.6-sunburst", day).id).toBe("gpt-image-2.6-sunburst");
   });
 });

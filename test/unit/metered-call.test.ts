@@ -122,3 +122,145 @@ describe("meteredCall with a bytes answer", () => {
     });
   });
 });
+
+// A call made of several upstream requests (a provider that makes one result per call), answered
+// as one JSON body: each answer is read, the parts merged, the call charged once for all of them.
+const PART_USAGE = { characters: 10 };
+const PART_PRICE = priceUsage(entry, PART_USAGE, Date.now(), pricing).micros;
+
+type Reply = (index: number, signal: AbortSignal | null | undefined) => Promise<Response>;
+
+function fanOutSpec(
+  reply: Reply,
+  { requests = 2, merge = true, refuse = -1 } = {},
+): { spec: MeteredSpec<object, Hold>; seen: { url: string; signal: AbortSignal | null | undefined }[] } {
+  const seen: { url: string; signal: AbortSignal | null | undefined }[] = [];
+  const provider: UpstreamProvider = {
+    id: "test",
+    name: "Test Maker",
+    fetch: async (input, init) => {
+      const url = String(input);
+      seen.push({ url, signal: init?.signal });
+      return reply(Number(url.split("/").at(-1)), init?.signal);
+    },
+    parseError: (status) => new ApiError("PROVIDER_ERROR", `Test Maker answered ${status}.`),
+  };
+  const usage = { characters: PART_USAGE.characters * requests };
+  const spec: MeteredSpec<object, Hold> = {
+    model: "openai/tts-1",
+    kind: "speech",
+    resolve: () => ({ provider, adapter: {} }),
+    providerName: () => "Test Maker",
+    hold: () => ({ micros: PART_PRICE * requests, worstCase: usage, interrupted: () => usage }),
+    request: () =>
+      Array.from({ length: requests }, (_, i) => ({
+        url: `http://upstream.test/make/${i}`,
+        init: { method: "POST", headers: {}, body: `{"part":${i}}` },
+      })),
+    answer: () => ({
+      type: "json",
+      read: (json) => {
+        const { part } = json as { part: number };
+        if (part === refuse) return new ApiError("INVALID_REQUEST", "Test Maker filtered this one.");
+        return { body: { parts: [part] }, usage: PART_USAGE };
+      },
+      ...(merge
+        ? {
+            merge: (parts) => ({
+              body: { parts: parts.flatMap((p) => (p.body as { parts: number[] }).parts) },
+              usage: { characters: parts.reduce((sum, p) => sum + (p.usage.characters ?? 0), 0) },
+            }),
+          }
+        : {}),
+    }),
+  };
+  return { spec, seen };
+}
+
+const ok: Reply = async (i) => Response.json({ part: i });
+
+/** Never answers until its signal aborts. */
+const hangs = (signal: AbortSignal | null | undefined) =>
+  new Promise<Response>((_, reject) => signal?.addEventListener("abort", () => reject(signal.reason), { once: true }));
+
+describe("meteredCall with several upstream requests", () => {
+  it("sends them together, merges their answers in order, and charges once for all", async () => {
+    const ctx = await funded();
+    const { spec, seen } = fanOutSpec(ok, { requests: 3 });
+    const res = await meteredCall(ctx, spec);
+    expect(seen.map((s) => s.url)).toEqual([0, 1, 2].map((i) => `http://upstream.test/make/${i}`));
+    expect(await res.json()).toEqual({ parts: [0, 1, 2] });
+    expect(res.headers.get("x-credits-charged")).toBe(String((3 * PART_PRICE) / 1_000_000));
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+      balance_micros: 1_000_000 - 3 * PART_PRICE,
+      held_micros: 0,
+    });
+  });
+
+  it("one failing request fails the call: the others are aborted, nothing is charged, no hold is left", async () => {
+    const ctx = await funded();
+    const { spec, seen } = fanOutSpec(async (i, signal) =>
+      i === 1 ? new Response('{"error":"boom"}', { status: 500 }) : hangs(signal),
+    );
+    await expect(meteredCall(ctx, spec)).rejects.toMatchObject({ code: "PROVIDER_ERROR" });
+    expect(seen).toHaveLength(2);
+    expect(seen[0]?.signal?.aborted).toBe(true);
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+      balance_micros: 1_000_000,
+      held_micros: 0,
+    });
+  });
+
+  it("one answer the capability refuses fails the call with its error, and nothing is charged", async () => {
+    const ctx = await funded();
+    const { spec } = fanOutSpec(ok, { refuse: 1 });
+    await expect(meteredCall(ctx, spec)).rejects.toMatchObject({ code: "INVALID_REQUEST" });
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+      balance_micros: 1_000_000,
+      held_micros: 0,
+    });
+  });
+
+  it("several requests without a merge are refused before any is sent, and the hold is released", async () => {
+    const ctx = await funded();
+    const { spec, seen } = fanOutSpec(ok, { merge: false });
+    await expect(meteredCall(ctx, spec)).rejects.toThrow(/need one JSON answer that merges them/);
+    expect(seen).toEqual([]);
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+      balance_micros: 1_000_000,
+      held_micros: 0,
+    });
+  });
+
+  it("a client leaving while the answers are read aborts every request and is charged the hold's estimate", async () => {
+    const ctx = await funded();
+    const client = new AbortController();
+    let sendRest = () => {};
+    const { spec, seen } = fanOutSpec(async (i) => {
+      // The second answer's body stops after its first bytes until the client has gone.
+      if (i === 0) return Response.json({ part: 0 });
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('{"part":'));
+          sendRest = () => {
+            controller.enqueue(new TextEncoder().encode("1}"));
+            controller.close();
+          };
+        },
+      });
+      return new Response(body, { status: 200 });
+    });
+    const pending = meteredCall({ ...ctx, clientSignal: client.signal }, spec).catch((error: unknown) => error);
+    while (seen.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    client.abort();
+    sendRest();
+    await pending;
+    expect(seen.every((s) => s.signal?.aborted)).toBe(true);
+    // The estimate (both parts: the provider made them) is charged, never above the hold.
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+      balance_micros: 1_000_000 - 2 * PART_PRICE,
+      held_micros: 0,
+    });
+  });
+});

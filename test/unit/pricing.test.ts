@@ -50,6 +50,24 @@ describe("pricing", () => {
     );
   });
 
+  it("prices image tokens per 1M and per-image kinds per image", () => {
+    // gpt-image-2.6-sunburst: text in $5, image in $8, cached image in $2, image out $30 per 1M tokens
+    const prices = { input: "5.00", image_input: "8.00", cached_image_input: "2.00", image_output: "30.00" };
+    expect(formatUsd(costAttoUsd(prices, { input: 17, image_output: 272 }))).toBe("0.008245");
+    expect(formatUsd(costAttoUsd(prices, { image_input: 1_000_000, cached_image_input: 1_000_000 }))).toBe("10");
+    expect(formatUsd(costAttoUsd({ images: "0.03" }, { images: 2 }))).toBe("0.06");
+    // $0.008245 x 1.8 / $0.01 = 1.4841 credits
+    expect(attoUsdToMicros(costAttoUsd(prices, { input: 17, image_output: 272 }), DEFAULTS)).toBe(1_484_100);
+  });
+
+  it("bills cached image input at the image input rate when it has no price of its own, never at the text rate", () => {
+    expect(costAttoUsd({ input: "5", image_input: "8" }, { cached_image_input: 10 })).toBe(
+      costAttoUsd({ image_input: "8" }, { image_input: 10 }),
+    );
+    expect(() => costAttoUsd({ input: "5", output: "30" }, { image_input: 1 })).toThrow(/no price/);
+    expect(() => costAttoUsd({ input: "5", output: "30" }, { image_output: 1 })).toThrow(/no price/);
+  });
+
   it("bills kinds without their own price at their base rate", () => {
     const prices = { input: "2", output: "8" };
     expect(costAttoUsd(prices, { cached_input: 10, reasoning: 10 })).toBe(
