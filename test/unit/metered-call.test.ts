@@ -191,7 +191,7 @@ describe("meteredCall with several upstream requests", () => {
     expect(seen.map((s) => s.url)).toEqual([0, 1, 2].map((i) => `http://upstream.test/make/${i}`));
     expect(await res.json()).toEqual({ parts: [0, 1, 2] });
     expect(res.headers.get("x-credits-charged")).toBe(String((3 * PART_PRICE) / 1_000_000));
-    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000 - 3 * PART_PRICE,
       held_micros: 0,
     });
@@ -205,7 +205,7 @@ describe("meteredCall with several upstream requests", () => {
     await expect(meteredCall(ctx, spec)).rejects.toMatchObject({ code: "PROVIDER_ERROR" });
     expect(seen).toHaveLength(2);
     expect(seen[0]?.signal?.aborted).toBe(true);
-    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000,
       held_micros: 0,
     });
@@ -215,7 +215,7 @@ describe("meteredCall with several upstream requests", () => {
     const ctx = await funded();
     const { spec } = fanOutSpec(ok, { refuse: 1 });
     await expect(meteredCall(ctx, spec)).rejects.toMatchObject({ code: "INVALID_REQUEST" });
-    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000,
       held_micros: 0,
     });
@@ -226,7 +226,7 @@ describe("meteredCall with several upstream requests", () => {
     const { spec, seen } = fanOutSpec(ok, { merge: false });
     await expect(meteredCall(ctx, spec)).rejects.toThrow(/need one JSON answer that merges them/);
     expect(seen).toEqual([]);
-    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000,
       held_micros: 0,
     });
@@ -258,7 +258,7 @@ describe("meteredCall with several upstream requests", () => {
     await pending;
     expect(seen.every((s) => s.signal?.aborted)).toBe(true);
     // The estimate (both parts: the provider made them) is charged, never above the hold.
-    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000 - 2 * PART_PRICE,
       held_micros: 0,
     });
