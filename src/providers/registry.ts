@@ -2,11 +2,13 @@ import type { Config } from "../env.ts";
 import type { Scrubber } from "../lib/scrub.ts";
 import type { Provider } from "../metering/catalog-types.ts";
 import type { UpstreamProvider } from "../metering/upstream.ts";
+import { elevenlabs } from "./elevenlabs/index.ts";
 import { openai } from "./openai/index.ts";
+import { stability } from "./stability/index.ts";
 import type { Capability, CapabilityAdapters, ProviderDefinition, ProviderModule } from "./types.ts";
 
 /** Every provider the gateway can speak to. Adding a provider is one folder and one line here. */
-const DEFINITIONS: readonly ProviderDefinition[] = [openai];
+const DEFINITIONS: readonly ProviderDefinition[] = [openai, elevenlabs, stability];
 
 /** A provider's display name, from its module (the catalog id for a provider not built yet). */
 export function providerName(id: Provider): string {

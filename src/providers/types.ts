@@ -1,4 +1,6 @@
 import type { ChatAdapter } from "../capabilities/chat/adapter.ts";
+import type { MusicAdapter } from "../capabilities/music/adapter.ts";
+import type { SpeechAdapter } from "../capabilities/speech/adapter.ts";
 import type { Config } from "../env.ts";
 import type { Scrubber } from "../lib/scrub.ts";
 import type { ModelKind, Provider } from "../metering/catalog-types.ts";
@@ -7,6 +9,8 @@ import type { UpstreamProvider } from "../metering/upstream.ts";
 /** The adapter type of each capability. */
 export interface CapabilityAdapters {
   chat: ChatAdapter;
+  speech: SpeechAdapter;
+  music: MusicAdapter;
 }
 export type Capability = keyof CapabilityAdapters & ModelKind;
 

@@ -3,6 +3,7 @@ import type { ProviderDefinition } from "../types.ts";
 import { openAIApi } from "./api.ts";
 import { openAIChat } from "./chat.ts";
 import { extractOpenAIError } from "./errors.ts";
+import { openAISpeech } from "./speech.ts";
 
 export const openai: ProviderDefinition = {
   id: "openai",
@@ -19,7 +20,7 @@ export const openai: ProviderDefinition = {
       fetch,
       parseError: (status, body, headers) =>
         upstreamError("OpenAI", status, extractOpenAIError(status, body), headers, scrub),
-      adapters: { chat: openAIChat(api) },
+      adapters: { chat: openAIChat(api), speech: openAISpeech(api) },
     };
   },
 };
