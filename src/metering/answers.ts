@@ -111,9 +111,9 @@ export async function bytesAnswer(
         const chunk = await withTimeout(reader.read(), ctx.idleMs, () => new BodyTimeout());
         if (chunk.done) client.close();
         else client.enqueue(chunk.value);
-      } catch (error) {
+      } catch {
         controller.abort();
-        client.error(error);
+        client.error(new Error("the provider's answer broke off"));
       }
     },
     cancel() {
