@@ -34,7 +34,14 @@ export interface UpstreamRequest {
   requestId: string;
 }
 
-const BASE_URLS = { openai: "OPENAI_BASE_URL", anthropic: "ANTHROPIC_BASE_URL", google: "GOOGLE_BASE_URL" } as const;
+const BASE_URLS = {
+  openai: "OPENAI_BASE_URL",
+  anthropic: "ANTHROPIC_BASE_URL",
+  google: "GOOGLE_BASE_URL",
+  elevenlabs: "ELEVENLABS_BASE_URL",
+  stability: "STABILITY_BASE_URL",
+} as const;
+export type FakeProvider = keyof typeof BASE_URLS;
 
 /** What reached a provider's fake upstream for a marker (the fake's own inspection route). */
 export async function upstreamRequests(
@@ -80,10 +87,14 @@ export async function settledAccount(key: string, timeoutMs = 5000) {
 }
 
 /** Whether the fake saw the gateway drop the upstream call; polls, since the close travels asynchronously. */
-export async function upstreamAborted(marker: string, timeoutMs = 3000): Promise<boolean> {
+export async function upstreamAborted(
+  marker: string,
+  timeoutMs = 3000,
+  provider: FakeProvider = "openai",
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if ((await upstreamRequests(marker))[0]?.aborted) return true;
+    if ((await upstreamRequests(marker, provider))[0]?.aborted) return true;
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
