@@ -91,7 +91,9 @@ export async function bytesAnswer(
     void meter.settleInterrupted({ streamedBytes: 0 });
     controller.abort();
   };
-  ctx.clientSignal?.addEventListener("abort", onClientGone, { once: true });
+  // A client gone before the answer arrived is gone all the same: the provider has accepted the call.
+  if (ctx.clientSignal?.aborted) onClientGone();
+  else ctx.clientSignal?.addEventListener("abort", onClientGone, { once: true });
   let first: Uint8Array;
   try {
     first = await firstChunk(reader, ctx.idleMs);

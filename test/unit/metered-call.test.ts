@@ -183,6 +183,26 @@ describe("meteredCall with a bytes answer: before the first byte", () => {
     });
   });
 
+  it("a client already gone when the provider answers is charged in full too, and the upstream call is aborted", async () => {
+    const ctx = await funded();
+    const client = new AbortController();
+    const seen: (AbortSignal | null | undefined)[] = [];
+    const late: typeof fetch = async (_input, init) => {
+      seen.push(init?.signal);
+      client.abort(); // the client leaves while the provider works
+      return new Response(new ReadableStream<Uint8Array>(), { status: 200 });
+    };
+    await expect(meteredCall({ ...ctx, clientSignal: client.signal }, speechSpec(late))).rejects.toBeInstanceOf(
+      ApiError,
+    );
+    expect(seen[0]?.aborted).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now())).toMatchObject({
+      balance_micros: 1_000_000 - PRICE,
+      held_micros: 0,
+    });
+  });
+
   it("sends the capability's content type when the provider names none, and records unpriced notes beside the usage", async () => {
     const ctx = await funded();
     const spec = speechSpec(answering(new Uint8Array([1, 2, 3]), {}));
