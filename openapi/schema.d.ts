@@ -826,7 +826,7 @@ export interface operations {
                     "x-request-id"?: string;
                     /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
                     "x-credits-charged"?: string;
-                    /** @description Credits left to spend after this call. On a stream it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. */
+                    /** @description Credits left to spend after this call. On a chat stream (server-sent events) it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. Audio answers are charged before their first byte, so theirs is final. */
                     "x-credits-remaining"?: string;
                     [name: string]: unknown;
                 };
@@ -975,7 +975,7 @@ export interface operations {
                     "x-request-id"?: string;
                     /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
                     "x-credits-charged"?: string;
-                    /** @description Credits left to spend after this call. On a stream it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. */
+                    /** @description Credits left to spend after this call. On a chat stream (server-sent events) it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. Audio answers are charged before their first byte, so theirs is final. */
                     "x-credits-remaining"?: string;
                     [name: string]: unknown;
                 };
@@ -1124,7 +1124,7 @@ export interface operations {
                     "x-request-id"?: string;
                     /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
                     "x-credits-charged"?: string;
-                    /** @description Credits left to spend after this call. On a stream it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. */
+                    /** @description Credits left to spend after this call. On a chat stream (server-sent events) it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. Audio answers are charged before their first byte, so theirs is final. */
                     "x-credits-remaining"?: string;
                     [name: string]: unknown;
                 };
@@ -1277,7 +1277,7 @@ export interface operations {
                     "x-request-id"?: string;
                     /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
                     "x-credits-charged"?: string;
-                    /** @description Credits left to spend after this call. On a stream it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. */
+                    /** @description Credits left to spend after this call. On a chat stream (server-sent events) it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. Audio answers are charged before their first byte, so theirs is final. */
                     "x-credits-remaining"?: string;
                     [name: string]: unknown;
                 };

@@ -115,6 +115,23 @@ describe.each(Object.entries(MODELS))(
   },
 );
 
+describe("a client that leaves once the provider has answered, before any audio", () => {
+  it("is charged in full (the call was sent and accepted), and the upstream call is dropped", async () => {
+    const { key } = await funded(10);
+    const { marker, input } = marked("[[parts:2]] [[stall-after:0]]");
+    const client = new AbortController();
+    const pending = speech(key, { ...MODELS.openai, input }, client.signal).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    client.abort();
+    await pending;
+    expect(await settledAccount(key)).toMatchObject({
+      credits_micros: START - codePoints(input) * TTS_1,
+      held_micros: 0,
+    });
+    expect(await upstreamAborted(marker)).toBe(true);
+  });
+});
+
 describe("OpenAI upstream errors: mapped, released, nothing charged", () => {
   it("an empty 200 answer is the provider's failure", async () => {
     const { key } = await funded(10);
