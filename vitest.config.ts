@@ -20,6 +20,8 @@ export default defineConfig({
                 ANTHROPIC_BASE_URL: inject("anthropicBaseUrl"),
                 GOOGLE_API_KEY: "AIzaFakeGatewayKey-0000000000000000000",
                 GOOGLE_BASE_URL: inject("googleBaseUrl"),
+                ELEVENLABS_API_KEY: "xi-fake-gateway-key-0123456789",
+                ELEVENLABS_BASE_URL: inject("elevenlabsBaseUrl"),
                 STABILITY_API_KEY: "sk-stability-fake-gateway-key",
                 STABILITY_BASE_URL: inject("stabilityBaseUrl"),
                 UPSTREAM_TIMEOUT_MS: "2000",

@@ -98,6 +98,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audio/speech": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Text to speech (OpenAI-compatible)
+         * @description Works with the official `openai` SDK's `audio.speech.create()`, for OpenAI and ElevenLabs models. The call holds, and charges, the input's characters x the model's price; the audio is streamed as it arrives, with its charge in `x-credits-charged`. A provider failure before the first byte costs nothing; once audio flows the call is charged in full, even if the client leaves.
+         */
+        post: operations["createSpeech"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audio/music": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Text to music
+         * @description One clip from a prompt, charged the model's clip price whatever its length (held before the call). A provider failure, or a prompt the provider refuses, costs nothing.
+         */
+        post: operations["createMusic"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audio/voices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The voices a speech model takes
+         * @description OpenAI's fixed list for tts-1 and tts-1-hd; for ElevenLabs, the voices of the gateway's ElevenLabs account (refreshed every few minutes). Send a voice's `id` as `voice`. Free.
+         */
+        get: operations["listVoices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/usage": {
         parameters: {
             query?: never;
@@ -576,6 +636,100 @@ export interface components {
              */
             stream?: false | null;
         };
+        SpeechRequest: {
+            /**
+             * @description `provider/model` of a speech model from GET /v1/models
+             * @example openai/tts-1
+             */
+            model: string;
+            /**
+             * @description The text to speak. The call costs its characters (Unicode code points) x the model's price per character, held before the call and charged in full. Each model takes at most `max_input_characters` (GET /v1/models: OpenAI 4,096; ElevenLabs 5,000 to 40,000); more is a 400.
+             * @example The quick brown fox jumped over the lazy dog.
+             */
+            input: string;
+            /**
+             * @description OpenAI tts-1 and tts-1-hd: `alloy`, `ash`, `coral`, `echo`, `fable`, `onyx`, `nova`, `sage` or `shimmer`. ElevenLabs: a voice id. GET /v1/audio/voices?model= lists the voices a model takes.
+             * @example alloy
+             */
+            voice: string;
+            /**
+             * @description The audio format. ElevenLabs models return mp3 (44.1 kHz, 128 kbps), opus (48 kHz), pcm (24 kHz, 16-bit) and wav (44.1 kHz), not aac or flac.
+             * @default mp3
+             * @example mp3
+             * @enum {string}
+             */
+            response_format: "mp3" | "opus" | "aac" | "flac" | "wav" | "pcm";
+            /**
+             * @description 1.0 is normal speed. OpenAI takes 0.25 to 4.0, ElevenLabs 0.7 to 1.2.
+             * @example 1
+             */
+            speed?: number;
+            /** @description Voice instructions. None of the models offered takes them: sending any is a 400. */
+            instructions?: string;
+            /**
+             * @description Only `audio`: the bytes are streamed as they arrive.
+             * @enum {string}
+             */
+            stream_format?: "audio";
+        };
+        MusicRequest: {
+            /**
+             * @description `provider/model` of a music model from GET /v1/models
+             * @example stability/stable-audio-2.5
+             */
+            model: string;
+            /**
+             * @description What the clip should sound like
+             * @example Calm lo-fi beat with soft piano, 80 BPM
+             */
+            prompt: string;
+            /**
+             * @description Length of the clip in seconds, 1 to 190. The price is per clip, whatever its length.
+             * @example 30
+             */
+            duration: number;
+            /**
+             * @default mp3
+             * @example mp3
+             * @enum {string}
+             */
+            output_format: "mp3" | "wav";
+            /**
+             * @description The same seed and prompt give the same clip; 0 or none is random
+             * @example 42
+             */
+            seed?: number;
+        };
+        SpeechVoices: {
+            /** @enum {string} */
+            object: "list";
+            /** @example openai/tts-1 */
+            model: string;
+            data: components["schemas"]["SpeechVoice"][];
+        };
+        SpeechVoice: {
+            /**
+             * @description What to send as `voice`
+             * @example alloy
+             */
+            id: string;
+            /** @example Alloy */
+            name: string;
+            /** @description ElevenLabs: premade, cloned, generated, ... */
+            category: string | null;
+            description: string | null;
+            /** @description A sample of the voice, when the provider has one */
+            preview_url: string | null;
+            /**
+             * @example {
+             *       "gender": "female",
+             *       "accent": "american"
+             *     }
+             */
+            labels: {
+                [key: string]: string;
+            };
+        };
         Usage: {
             /** @enum {string} */
             object: "list";
@@ -616,7 +770,7 @@ export interface components {
             /** @example gpt-4o-mini */
             model: string | null;
             /**
-             * @description What the call consumed
+             * @description What the call consumed, by priced kind (tokens, characters, images, clips), plus counts a provider reported that are kept unpriced to reconcile with its bill: ElevenLabs' `character_cost` (what it charged, in its own credits)
              * @example {
              *       "input": 16,
              *       "output": 300
@@ -644,6 +798,11 @@ export interface components {
             kind: "chat" | "image" | "speech" | "music";
             context_window: number | null;
             max_output_tokens: number | null;
+            /**
+             * @description Speech models: the most characters (Unicode code points) of `input` per call
+             * @example null
+             */
+            max_input_characters: number | null;
             /**
              * @description Prices in credits (margin included), keyed `<usage>_per_<unit>`: tokens per 1M, characters per 1K, images, clips or seconds each
              * @example {
@@ -811,7 +970,7 @@ export interface operations {
                     "x-request-id"?: string;
                     /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
                     "x-credits-charged"?: string;
-                    /** @description Credits left to spend after this call. On a stream it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. */
+                    /** @description Credits left to spend after this call. On a chat stream (server-sent events) it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. Audio answers are charged before their first byte, so theirs is final. */
                     "x-credits-remaining"?: string;
                     [name: string]: unknown;
                 };
@@ -960,7 +1119,7 @@ export interface operations {
                     "x-request-id"?: string;
                     /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
                     "x-credits-charged"?: string;
-                    /** @description Credits left to spend after this call. On a stream it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. */
+                    /** @description Credits left to spend after this call. On a chat stream (server-sent events) it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. Audio answers are charged before their first byte, so theirs is final. */
                     "x-credits-remaining"?: string;
                     [name: string]: unknown;
                 };
@@ -1109,7 +1268,7 @@ export interface operations {
                     "x-request-id"?: string;
                     /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
                     "x-credits-charged"?: string;
-                    /** @description Credits left to spend after this call. On a stream it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. */
+                    /** @description Credits left to spend after this call. On a chat stream (server-sent events) it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. Audio answers are charged before their first byte, so theirs is final. */
                     "x-credits-remaining"?: string;
                     [name: string]: unknown;
                 };
@@ -1182,6 +1341,412 @@ export interface operations {
             };
             /** @description Unsupported media type: UNSUPPORTED_MEDIA_TYPE */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider error: PROVIDER_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable: PROVIDER_NOT_CONFIGURED, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider timeout: PROVIDER_TIMEOUT */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createSpeech: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An OpenAI speech request */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SpeechRequest"];
+            };
+        };
+        responses: {
+            /** @description The audio, in the provider's content type for `response_format` */
+            200: {
+                headers: {
+                    /** @description This call's id, also in the ledger */
+                    "x-request-id"?: string;
+                    /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
+                    "x-credits-charged"?: string;
+                    /** @description Credits left to spend after this call. On a chat stream (server-sent events) it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. Audio answers are charged before their first byte, so theirs is final. */
+                    "x-credits-remaining"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/mpeg": string;
+                    "audio/opus": string;
+                    "audio/aac": string;
+                    "audio/flac": string;
+                    "audio/wav": string;
+                    "audio/pcm": string;
+                };
+            };
+            /** @description Invalid request: INVALID_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not enough credits: INSUFFICIENT_CREDITS */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found: MODEL_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Gone: MODEL_RETIRED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider error: PROVIDER_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable: PROVIDER_NOT_CONFIGURED, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider timeout: PROVIDER_TIMEOUT */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createMusic: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A music request */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MusicRequest"];
+            };
+        };
+        responses: {
+            /** @description The clip, in the provider's content type for `output_format` */
+            200: {
+                headers: {
+                    /** @description This call's id, also in the ledger */
+                    "x-request-id"?: string;
+                    /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
+                    "x-credits-charged"?: string;
+                    /** @description Credits left to spend after this call. On a chat stream (server-sent events) it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. Audio answers are charged before their first byte, so theirs is final. */
+                    "x-credits-remaining"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "audio/mpeg": string;
+                    "audio/wav": string;
+                };
+            };
+            /** @description Invalid request: INVALID_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not enough credits: INSUFFICIENT_CREDITS */
+            402: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found: MODEL_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Gone: MODEL_RETIRED */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider error: PROVIDER_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable: PROVIDER_NOT_CONFIGURED, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider timeout: PROVIDER_TIMEOUT */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listVoices: {
+        parameters: {
+            query: {
+                /** @description A speech model from GET /v1/models */
+                model: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The voices */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpeechVoices"];
+                };
+            };
+            /** @description Invalid request: INVALID_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found: MODEL_NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Gone: MODEL_RETIRED */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -3,6 +3,7 @@ import { createApp } from "./lib/create-app.ts";
 import type { AppOpenAPI } from "./lib/types.ts";
 import { authenticate, requireAdmin } from "./middleware/auth.ts";
 import { adminRouter } from "./routes/admin/admin.index.ts";
+import { audioRouter } from "./routes/audio/audio.index.ts";
 import { balanceRouter } from "./routes/balance/balance.index.ts";
 import { chatRouter } from "./routes/chat/chat.index.ts";
 import { healthRouter } from "./routes/health/health.index.ts";
@@ -22,6 +23,7 @@ export function buildApp(): AppOpenAPI {
   app.route("/", balanceRouter);
   app.route("/", chatRouter);
   app.route("/", imagesRouter);
+  app.route("/", audioRouter);
   app.route("/", usageRouter);
   app.route("/", modelsRouter);
   app.route("/", keysRouter);

@@ -1,4 +1,7 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { FIXTURES_ROOT } from "./fakes/fixtures.ts";
 import { startFakeUpstream } from "./fakes/upstream.ts";
 
 declare module "vitest" {
@@ -9,22 +12,41 @@ declare module "vitest" {
     anthropicBaseUrl: string;
     /** The fake Gemini API, host root. */
     googleBaseUrl: string;
+    /** The fake ElevenLabs, host root. */
+    elevenlabsBaseUrl: string;
     /** The fake Stability AI, host root. */
     stabilityBaseUrl: string;
+    /** Every `<provider>/<case>.bin` fixture, base64: what the fakes send, for tests inside workerd (no fs there). */
+    binFixtures: Record<string, string>;
   }
+}
+
+const PROVIDERS = ["openai", "anthropic", "google", "elevenlabs", "stability"] as const;
+
+function binFixtures(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const provider of PROVIDERS) {
+    for (const file of readdirSync(join(FIXTURES_ROOT, provider)).filter((name) => name.endsWith(".bin"))) {
+      out[`${provider}/${file.slice(0, -".bin".length)}`] = readFileSync(join(FIXTURES_ROOT, provider, file)).toString(
+        "base64",
+      );
+    }
+  }
+  return out;
 }
 
 /** Node-side peers for the workerd tests: one fake upstream per provider, replaying test/fixtures/<provider>/. */
 export default async function setup(project: TestProject) {
-  const [openai, anthropic, google, stability] = await Promise.all(
-    ["openai", "anthropic", "google", "stability"].map((provider) => startFakeUpstream(provider)),
-  );
-  if (!openai || !anthropic || !google || !stability) throw new Error("a fake upstream did not start");
+  const fakes = await Promise.all(PROVIDERS.map((provider) => startFakeUpstream(provider)));
+  const [openai, anthropic, google, elevenlabs, stability] = fakes;
+  if (!openai || !anthropic || !google || !elevenlabs || !stability) throw new Error("a fake upstream did not start");
   project.provide("openaiBaseUrl", `${openai.url}/v1`);
   project.provide("anthropicBaseUrl", anthropic.url);
   project.provide("googleBaseUrl", google.url);
+  project.provide("elevenlabsBaseUrl", elevenlabs.url);
   project.provide("stabilityBaseUrl", stability.url);
+  project.provide("binFixtures", binFixtures());
   return async () => {
-    await Promise.all([openai.close(), anthropic.close(), google.close(), stability.close()]);
+    await Promise.all(fakes.map((fake) => fake.close()));
   };
 }

@@ -61,6 +61,7 @@ export function buildOpenAPIDocument(app: AppOpenAPI, audience: Audience): Docum
     tags: [
       { name: "Chat", description: "Chat completions, metered in credits" },
       { name: "Images", description: "Image generation, metered in credits" },
+      { name: "Audio", description: "Speech and music, metered in credits" },
       { name: "Account", description: "Balance and usage" },
       { name: "Keys", description: "Create, rotate and revoke your API keys" },
       // Not "Models": Scalar lists the schemas under that title, so the sidebar showed it twice.

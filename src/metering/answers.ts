@@ -2,7 +2,7 @@ import { ApiError } from "../lib/errors.ts";
 import { withTimeout } from "../lib/time.ts";
 import { type CallContext, creditHeaders } from "./call-context.ts";
 import type { Hold } from "./hold.ts";
-import type { Meter } from "./meter.ts";
+import type { Meter, UsageNotes } from "./meter.ts";
 import type { UsageRecord } from "./pricing.ts";
 
 interface AnswerInput {
@@ -65,24 +65,76 @@ export async function jsonAnswer(
   });
 }
 
+/** Reads up to the first non-empty chunk; a body that fails, stalls or ends before it is the provider's failure. */
+async function firstChunk(reader: ReadableStreamDefaultReader<Uint8Array>, idleMs: number): Promise<Uint8Array> {
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await withTimeout(reader.read(), idleMs, () => new BodyTimeout());
+    } catch (error) {
+      if (error instanceof BodyTimeout) {
+        throw new ApiError("PROVIDER_TIMEOUT", "The provider stopped before sending anything. Nothing was charged.");
+      }
+      throw new ApiError(
+        "PROVIDER_ERROR",
+        "The provider's answer broke off before its first byte. Nothing was charged.",
+      );
+    }
+    if (chunk.done) throw new ApiError("PROVIDER_ERROR", "The provider's answer was empty. Nothing was charged.");
+    if (chunk.value.byteLength > 0) return chunk.value;
+  }
+}
+
 /**
- * Bytes (audio) passed through as they arrive. The provider bills the call once it has accepted
- * it, so the charge is settled from the answer's head, before the first byte is sent on.
+ * Bytes (audio) passed through as they arrive. The charge is known from the request, and the
+ * provider bills a call it has accepted in full, so the call is settled when the first byte
+ * arrives, before it is sent on with its exact charge. A body that breaks, stalls or stays empty
+ * before its first byte is the provider's failure and costs nothing (meteredCall releases the
+ * hold). A client that leaves once the provider has answered is charged in full.
  */
-export async function bytesAnswer(input: AnswerInput & { response: Response; usage: UsageRecord }): Promise<Response> {
+export async function bytesAnswer(
+  input: AnswerInput & {
+    response: Response;
+    usage: UsageRecord;
+    /** Unpriced counts from the answer's head, recorded in the ledger entry. */
+    notes?: UsageNotes;
+    /** Sent when the provider names no content type. */
+    contentType: string;
+  },
+): Promise<Response> {
   const { ctx, meter, response, controller } = input;
-  const settled = await meter.settle(input.usage);
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   reader.closed.catch(() => {});
+  const onClientGone = () => {
+    // Charged first, so the failed read that the abort causes cannot release the hold.
+    void meter.settleInterrupted({ streamedBytes: 0 });
+    controller.abort();
+  };
+  // A client gone before the answer arrived is gone all the same: the provider has accepted the call.
+  if (ctx.clientSignal?.aborted) onClientGone();
+  else ctx.clientSignal?.addEventListener("abort", onClientGone, { once: true });
+  let first: Uint8Array;
+  try {
+    first = await firstChunk(reader, ctx.idleMs);
+  } catch (error) {
+    controller.abort();
+    throw error; // meteredCall releases the hold, unless the client already left and was charged
+  } finally {
+    ctx.clientSignal?.removeEventListener("abort", onClientGone);
+  }
+  const settled = await meter.settle(input.usage, input.notes);
   const body = new ReadableStream<Uint8Array>({
+    start(client) {
+      client.enqueue(first);
+    },
     async pull(client) {
       try {
         const chunk = await withTimeout(reader.read(), ctx.idleMs, () => new BodyTimeout());
         if (chunk.done) client.close();
         else client.enqueue(chunk.value);
-      } catch (error) {
+      } catch {
         controller.abort();
-        client.error(error);
+        client.error(new Error("the provider's answer broke off"));
       }
     },
     cancel() {
@@ -91,7 +143,6 @@ export async function bytesAnswer(input: AnswerInput & { response: Response; usa
     },
   });
   const headers: Record<string, string> = { ...creditHeaders(settled) };
-  const type = response.headers.get("content-type");
-  if (type) headers["content-type"] = type;
+  headers["content-type"] = response.headers.get("content-type") || input.contentType;
   return new Response(body, { status: 200, headers });
 }

@@ -908,22 +908,24 @@ export const CATALOG: readonly CatalogEntry[] = [
     id: "tts-1",
     kind: "speech",
     created: "2025-11-02",
+    max_input_characters: 4096,
     prices: { characters: "0.015" },
     shutdown: "2027-01-06",
     replacement: "elevenlabs/eleven_flash_v2_5",
     source:
-      "OAI-page tts-1 (2026): $15.00/1M chars; measured by sanand0 blog 2025-11-02; shutdown per openai 7.57 doc comment (OpenAI names gpt-realtime-2.1-mini, not in catalog)",
+      "OAI-page tts-1 (2026): $15.00/1M chars; measured by sanand0 blog 2025-11-02; input limit 4096 chars and shutdown per openai 7.57 speech.ts doc comments (OpenAI names gpt-realtime-2.1-mini, not in catalog)",
   },
   {
     provider: "openai",
     id: "tts-1-hd",
     kind: "speech",
     created: "2026-11-24",
+    max_input_characters: 4096,
     prices: { characters: "0.03" },
     shutdown: "2027-01-06",
     replacement: "elevenlabs/eleven_flash_v2_5",
     source:
-      "OAI-page tts-1 'Quick comparison': $30.00/1M chars; shutdown per openai 7.57 doc comment; no date, created = compile date",
+      "OAI-page tts-1 'Quick comparison': $30.00/1M chars; input limit 4096 chars and shutdown per openai 7.57 speech.ts doc comments; no date, created = compile date",
   },
 
   // ---------------------------------------------------------------- ElevenLabs speech
@@ -932,52 +934,60 @@ export const CATALOG: readonly CatalogEntry[] = [
     id: "eleven_flash_v2_5",
     kind: "speech",
     created: "2026-11-24",
+    max_input_characters: 40_000,
     prices: { characters: "0.05" },
     source:
-      "developer.puter.com (Jun 2026); help.elevenlabs.io 21811236079505 (0.5 credit/char); created = compile date",
+      "developer.puter.com (Jun 2026); help.elevenlabs.io 21811236079505 (0.5 credit/char); text limit help.elevenlabs.io 19572237925521; created = compile date",
   },
   {
     provider: "elevenlabs",
     id: "eleven_turbo_v2_5",
     kind: "speech",
     created: "2026-11-24",
+    max_input_characters: 40_000,
     prices: { characters: "0.05" },
     source:
-      "developer.puter.com (Jun 2026); help.elevenlabs.io 21811236079505 (0.5 credit/char); created = compile date",
+      "developer.puter.com (Jun 2026); help.elevenlabs.io 21811236079505 (0.5 credit/char); text limit help.elevenlabs.io 19572237925521; created = compile date",
   },
   {
     provider: "elevenlabs",
     id: "eleven_flash_v2",
     kind: "speech",
     created: "2026-11-24",
+    max_input_characters: 30_000,
     prices: { characters: "0.05" },
     source:
-      "developer.puter.com (Jun 2026); help.elevenlabs.io 21811236079505 (0.5 credit/char); created = compile date",
+      "developer.puter.com (Jun 2026); help.elevenlabs.io 21811236079505 (0.5 credit/char); text limit help.elevenlabs.io 19572237925521; created = compile date",
   },
   {
     provider: "elevenlabs",
     id: "eleven_turbo_v2",
     kind: "speech",
     created: "2026-11-24",
+    max_input_characters: 30_000,
     prices: { characters: "0.05" },
     source:
-      "developer.puter.com (Jun 2026); help.elevenlabs.io 21811236079505 (0.5 credit/char); created = compile date",
+      "developer.puter.com (Jun 2026); help.elevenlabs.io 21811236079505 (0.5 credit/char); text limit help.elevenlabs.io 19572237925521; created = compile date",
   },
   {
     provider: "elevenlabs",
     id: "eleven_multilingual_v2",
     kind: "speech",
     created: "2026-11-24",
+    max_input_characters: 10_000,
     prices: { characters: "0.10" },
-    source: "developer.puter.com (Jun 2026); help.elevenlabs.io 21811236079505 (1 credit/char); created = compile date",
+    source:
+      "developer.puter.com (Jun 2026); help.elevenlabs.io 21811236079505 (1 credit/char); text limit help.elevenlabs.io 19572237925521; created = compile date",
   },
   {
     provider: "elevenlabs",
     id: "eleven_v3",
     kind: "speech",
     created: "2026-11-24",
+    max_input_characters: 5_000,
     prices: { characters: "0.10" },
-    source: "developer.puter.com (Jun 2026); help.elevenlabs.io 21811236079505 (1 credit/char); created = compile date",
+    source:
+      "developer.puter.com (Jun 2026); help.elevenlabs.io 21811236079505 (1 credit/char); text limit from a third-party model table (UNVERIFIED, WIRE.md 6); created = compile date",
   },
 
   // ---------------------------------------------------------------- Stability music

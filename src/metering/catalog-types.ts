@@ -68,6 +68,8 @@ export interface CatalogEntry {
   context_window?: number;
   /** Chat models: the most output tokens the provider allows per call. */
   max_output_tokens?: number;
+  /** Speech models: the most characters (Unicode code points) of input the provider takes per call. */
+  max_input_characters?: number;
   prices: PriceTable;
   tiers?: PriceTier[];
   schedule?: PricePeriod[];

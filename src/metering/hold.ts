@@ -1,6 +1,7 @@
 import { ApiError } from "../lib/errors.ts";
 import { formatCredits } from "../lib/money.ts";
-import type { UsageRecord } from "./pricing.ts";
+import type { CatalogEntry } from "./catalog-types.ts";
+import { type PricingConfig, priceUsage, type UsageRecord } from "./pricing.ts";
 
 /** What a call did before it was cut short (client gone, provider failed mid-answer, stream cap). */
 export interface CallProgress {
@@ -36,4 +37,14 @@ export function insufficientCredits(availableMicros: number, neededMicros: numbe
       Math.max(0, availableMicros),
     )} credits.`,
   );
+}
+
+/**
+ * The hold of a call whose whole charge is known before it is sent (speech: characters x price;
+ * music: the clip price): exactly that charge. The provider bills such a call in full once it has
+ * accepted it, so a call cut short after that is charged in full as well.
+ */
+export function exactHold(entry: CatalogEntry, usage: UsageRecord, now: number, pricing: PricingConfig): Hold {
+  const { micros } = priceUsage(entry, usage, now, pricing);
+  return { micros, worstCase: usage, interrupted: () => usage };
 }

@@ -32,6 +32,13 @@ export interface MeterDeps {
   pricing: PricingConfig;
 }
 
+/**
+ * Counts a provider reported that the gateway does not price (ElevenLabs' `character-cost`): kept
+ * beside the priced usage in the ledger entry, for reconciling with the provider's bill. They never
+ * reach `priceUsage`, so a name without a catalog price is safe; a name the usage already has is dropped.
+ */
+export type UsageNotes = Record<string, number>;
+
 export interface Settled {
   charged_micros: number;
   /** Available to spend after the settle: balance minus other holds. */
@@ -124,14 +131,18 @@ export class Meter<H extends Hold = Hold> {
     }
   }
 
-  private charge(usage: UsageRecord, priced: Priced, micros: number): Promise<Settled | null> {
+  private charge(usage: UsageRecord, priced: Priced, micros: number, notes: UsageNotes = {}): Promise<Settled | null> {
     const { deps, caller, entry, requestId, holdId } = this.state;
+    const recorded = Object.fromEntries(Object.entries(usage).filter(([, n]) => n)) as Record<string, number>;
+    for (const [name, count] of Object.entries(notes)) {
+      if (!(name in usage) && Number.isSafeInteger(count) && count >= 0) recorded[name] = count;
+    }
     const charge = {
       amount_micros: micros,
       request_id: requestId,
       provider: entry.provider,
       model: entry.id,
-      usage: Object.fromEntries(Object.entries(usage).filter(([, n]) => n)) as Record<string, number>,
+      usage: recorded,
       cost_usd: priced.cost_usd,
     };
     return this.end(
@@ -145,11 +156,12 @@ export class Meter<H extends Hold = Hold> {
   /**
    * Charges the usage the provider reported (priced from the catalog) and drops the hold. Usage
    * out of any sane range is the provider's failure: the hold is released and this throws 502.
+   * `notes` are recorded in the ledger entry, never priced.
    */
-  async settle(usage: UsageRecord): Promise<Settled | null> {
+  async settle(usage: UsageRecord, notes?: UsageNotes): Promise<Settled | null> {
     if (this.ending) return this.ending;
     const priced = this.price(usage, true);
-    if (priced) return this.charge(usage, priced, priced.micros);
+    if (priced) return this.charge(usage, priced, priced.micros, notes);
     log("error", "provider reported usage out of range", {
       request_id: this.state.requestId,
       provider: this.state.entry.provider,

@@ -6,7 +6,7 @@ import { type CallContext, MAX_STREAM_MS } from "./call-context.ts";
 import { resolveModel } from "./catalog.ts";
 import type { CatalogEntry, ModelKind } from "./catalog-types.ts";
 import type { Hold } from "./hold.ts";
-import { Meter } from "./meter.ts";
+import { Meter, type UsageNotes } from "./meter.ts";
 import type { UsageRecord } from "./pricing.ts";
 import { meteredStream, type StreamSource } from "./stream.ts";
 import { callUpstream, type UpstreamProvider, type UpstreamRequest } from "./upstream.ts";
@@ -22,8 +22,17 @@ export type Answer =
   | { type: "json"; read(json: unknown): JsonPart | ApiError; merge?(parts: JsonPart[]): JsonPart }
   /** Server-sent events, translated and framed by the source. */
   | { type: "sse"; contentType: string; start(): StreamSource }
-  /** Bytes passed through as they arrive; the charge is known from the answer's head. */
-  | { type: "bytes"; usage(response: Response): UsageRecord };
+  /**
+   * Bytes passed through as they arrive, charged before the first one is sent on: `usage` is
+   * known from the request or the answer's head; `notes` are unpriced counts for the ledger entry.
+   */
+  | {
+      type: "bytes";
+      /** Sent when the provider names no content type. */
+      contentType: string;
+      usage(response: Response): UsageRecord;
+      notes?(response: Response): UsageNotes;
+    };
 
 /** A capability's part of a call: the adapter behind a model, its hold, its request and answer. */
 export interface MeteredSpec<A, H extends Hold> {
@@ -110,7 +119,15 @@ function respond(
     case "json":
       return jsonAnswer({ ctx, meter, responses, controller, read: answer.read, merge: answer.merge });
     case "bytes":
-      return bytesAnswer({ ctx, meter, response, controller, usage: answer.usage(response) });
+      return bytesAnswer({
+        ctx,
+        meter,
+        response,
+        controller,
+        usage: answer.usage(response),
+        contentType: answer.contentType,
+        ...(answer.notes ? { notes: answer.notes(response) } : {}),
+      });
     case "sse": {
       const body = meteredStream({
         upstream: response.body as ReadableStream<Uint8Array>,

@@ -12,10 +12,10 @@ export interface UpstreamProvider {
   parseError(status: number, body: string, headers: Headers): ApiError;
 }
 
-/** One upstream HTTP request. Bodies are any BodyInit: JSON text, multipart form data, bytes. */
+/** One upstream HTTP request. Bodies are any BodyInit: JSON text, multipart form data, bytes; none for a GET. */
 export interface UpstreamRequest {
   url: string;
-  init: RequestInit & { method: string; headers: Record<string, string>; body: BodyInit };
+  init: RequestInit & { method: string; headers: Record<string, string>; body?: BodyInit };
 }
 
 export class UpstreamTimeout extends Error {

@@ -12,10 +12,11 @@ export interface UpstreamErrorDetail {
   /** The provider refused the gateway's credentials (some send these as 400). */
   credentials?: boolean;
   /**
-   * The provider refused what the client asked for, whatever the status says (Stability answers
-   * content moderation with 403): a 400 with the provider's words, never a credentials error.
+   * The provider refused what the request asks for, whatever the status (Stability's 403
+   * `content_moderation`, a voice that does not exist): the client's to change, so a 400 with
+   * the provider's words.
    */
-  clientFault?: boolean;
+  refused?: boolean;
   /** Seconds to wait, when the body says (Gemini's RetryInfo). */
   retryAfterSeconds?: number;
 }
@@ -56,26 +57,29 @@ export function upstreamError(
   headers: Headers,
   scrub: Scrubber,
 ): ApiError {
-  const refused = () => {
+  const refusal = () => {
     const words = scrub(detail.message ?? "invalid request");
     return new ApiError("INVALID_REQUEST", `${providerName} refused the request: ${words}`, {
       ...(detail.param ? { param: scrub(detail.param) } : {}),
     });
   };
-  if (detail.clientFault) return refused();
+  if (detail.refused) return refusal();
   // Only a provider's own outage, overload or timeout may heal on a retry: its refusal of the
-  // gateway's key, an exhausted quota or an unknown model is the operator's to fix.
-  if (detail.credentials || status === 401 || status === 403) {
-    return new ApiError("PROVIDER_ERROR", `${providerName} refused the gateway's credentials. Nothing was charged.`, {
+  // gateway's key, an exhausted quota or an unknown model is the operator's to fix. The extractor's
+  // reading wins over the status: ElevenLabs sends an exhausted quota as 401, Stability a
+  // moderated prompt as 403.
+  const credentials = () =>
+    new ApiError("PROVIDER_ERROR", `${providerName} refused the gateway's credentials. Nothing was charged.`, {
       retry: false,
     });
-  }
+  if (detail.credentials) return credentials();
   if (detail.quota || status === 402) {
     return new ApiError("PROVIDER_ERROR", `${providerName} cannot serve the gateway right now. Nothing was charged.`, {
       retry: false,
     });
   }
-  if (status === 400 || status === 413 || status === 422) return refused();
+  if (status === 401 || status === 403) return credentials();
+  if (status === 400 || status === 413 || status === 422) return refusal();
   if (status === 429) {
     return new ApiError(
       "PROVIDER_RATE_LIMITED",

@@ -3,13 +3,14 @@ import type { Scrubber } from "../lib/scrub.ts";
 import type { Provider } from "../metering/catalog-types.ts";
 import type { UpstreamProvider } from "../metering/upstream.ts";
 import { anthropic } from "./anthropic/index.ts";
+import { elevenlabs } from "./elevenlabs/index.ts";
 import { google } from "./google/index.ts";
 import { openai } from "./openai/index.ts";
 import { stability } from "./stability/index.ts";
 import type { Capability, CapabilityAdapters, ProviderDefinition, ProviderModule } from "./types.ts";
 
 /** Every provider the gateway can speak to. Adding a provider is one folder and one line here. */
-const DEFINITIONS: readonly ProviderDefinition[] = [openai, anthropic, google, stability];
+const DEFINITIONS: readonly ProviderDefinition[] = [openai, anthropic, google, elevenlabs, stability];
 
 /** A provider's display name, from its module (the catalog id for a provider not built yet). */
 export function providerName(id: Provider): string {

@@ -1,5 +1,7 @@
 import type { ChatAdapter } from "../capabilities/chat/adapter.ts";
 import type { ImageAdapter } from "../capabilities/image/adapter.ts";
+import type { MusicAdapter } from "../capabilities/music/adapter.ts";
+import type { SpeechAdapter } from "../capabilities/speech/adapter.ts";
 import type { Config } from "../env.ts";
 import type { Scrubber } from "../lib/scrub.ts";
 import type { ModelKind, Provider } from "../metering/catalog-types.ts";
@@ -9,6 +11,8 @@ import type { UpstreamProvider } from "../metering/upstream.ts";
 export interface CapabilityAdapters {
   chat: ChatAdapter;
   image: ImageAdapter;
+  speech: SpeechAdapter;
+  music: MusicAdapter;
 }
 export type Capability = keyof CapabilityAdapters & ModelKind;
 

@@ -26,6 +26,6 @@ export const METERED_HEADERS = {
   "x-credits-remaining": {
     schema: { type: "string" as const },
     description:
-      "Credits left to spend after this call. On a stream it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage.",
+      "Credits left to spend after this call. On a chat stream (server-sent events) it is sent before the call is charged: the balance with this call's hold (its largest possible cost) still taken; the exact charge is in GET /v1/usage. Audio answers are charged before their first byte, so theirs is final.",
   },
 };

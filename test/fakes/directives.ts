@@ -15,6 +15,11 @@ export interface Directives {
   slowFirstByteMs: number;
   /** `[[repeat:<i>:<n>]]`: chunk line i (0-based) is sent n times instead of once. */
   repeats: Map<number, number>;
+  /**
+   * `[[parts:<n>]]`: a plain body (JSON, raw or bytes) is sent in n parts, `delayMs` apart, so a
+   * client can be seen passing bytes on as they arrive. Cuts then count parts instead of frames.
+   */
+  parts?: number;
   cut?: Cut;
 }
 
@@ -24,7 +29,8 @@ export class DirectiveError extends Error {
 
 export const DEFAULT_DELAY_MS = 5;
 
-const DIRECTIVE = /\[\[(scenario|delay|slow-first-byte|repeat|stall-after|reset-after|error-mid-stream):([^\]]*)\]\]/g;
+const DIRECTIVE =
+  /\[\[(scenario|delay|slow-first-byte|repeat|parts|stall-after|reset-after|error-mid-stream):([^\]]*)\]\]/g;
 const CASE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const ERROR = /^error:([1-5]\d\d)(?::([A-Za-z0-9_.-]+))?$/;
 
@@ -60,6 +66,12 @@ export function parseDirectives(rawBody: string): Directives {
       case "slow-first-byte":
         out.slowFirstByteMs = count(name, arg);
         break;
+      case "parts": {
+        const parts = count(name, arg);
+        if (parts < 1) throw new DirectiveError(`[[parts:${arg}]]: expected at least 1`);
+        out.parts = parts;
+        break;
+      }
       case "repeat": {
         const [index = "", times = ""] = arg.split(":");
         out.repeats.set(count(name, index), count(name, times));

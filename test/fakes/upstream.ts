@@ -6,7 +6,7 @@
 // its answer with directives anywhere in its raw body (see directives.ts):
 //   [[scenario:<case>]]                    <case>.json | .chunks.txt | .raw | .bin (+ .headers.json)
 //   [[scenario:error:<status>[:<variant>]]] errors/<status>[-<variant>].json, answered with <status>
-//   [[delay:<ms>]] [[slow-first-byte:<ms>]] [[repeat:<i>:<n>]]
+//   [[delay:<ms>]] [[slow-first-byte:<ms>]] [[repeat:<i>:<n>]] [[parts:<n>]]
 //   [[stall-after:<k>]] [[reset-after:<k>]] [[error-mid-stream:<k>]]
 // Texts are templated ({{model}}, {{key}}, {{key_masked}}). GET /__fake/requests?marker=<text> lists
 // the recorded requests whose raw body contains the marker.
@@ -145,6 +145,7 @@ export async function startFakeUpstream(provider: string, options: FakeUpstreamO
             ? "application/octet-stream"
             : "text/plain; charset=utf-8";
       res.writeHead(code, answerHeaders(files, { "content-type": contentType }));
+      if (directives.parts !== undefined) return playParts(bytes, directives.parts, cut);
       if (cut === undefined) {
         res.end(bytes);
         return;
@@ -152,6 +153,24 @@ export async function startFakeUpstream(provider: string, options: FakeUpstreamO
       // A broken plain answer: the headers and half the body, then silence (or a reset).
       await new Promise<void>((resolve) => res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => resolve()));
       if (cut.kind === "reset-after") breakConnection();
+    };
+
+    /** A plain body in `count` parts, `delayMs` apart; a cut after k parts stalls or resets. */
+    const playParts = async (bytes: Buffer, count: number, cut: Cut | undefined): Promise<void> => {
+      res.flushHeaders();
+      const size = Math.ceil(bytes.length / count);
+      const parts = Array.from({ length: count }, (_, i) => bytes.subarray(i * size, (i + 1) * size)).filter(
+        (part) => part.length > 0,
+      );
+      for (const [i, part] of parts.slice(0, cut?.after).entries()) {
+        if (i > 0) await sleep(directives.delayMs);
+        if (res.destroyed || closing) return;
+        const ok = await new Promise<boolean>((resolve) => res.write(part, (err) => resolve(!err)));
+        if (!ok) return;
+      }
+      if (cut?.kind === "stall-after") return;
+      if (cut?.kind === "reset-after") return breakConnection();
+      res.end();
     };
 
     const writeFrames = async (events: readonly SseEvent[], pauseFirst: boolean): Promise<boolean> => {

@@ -38,8 +38,10 @@ const BASE_URLS = {
   openai: "OPENAI_BASE_URL",
   anthropic: "ANTHROPIC_BASE_URL",
   google: "GOOGLE_BASE_URL",
+  elevenlabs: "ELEVENLABS_BASE_URL",
   stability: "STABILITY_BASE_URL",
 } as const;
+export type FakeProvider = keyof typeof BASE_URLS;
 
 /** What reached a provider's fake upstream for a marker (the fake's own inspection route). */
 export async function upstreamRequests(
@@ -96,7 +98,7 @@ export async function settledAccount(key: string, timeoutMs = 5000) {
 export async function upstreamAborted(
   marker: string,
   timeoutMs = 3000,
-  provider: Parameters<typeof upstreamRequests>[1] = "openai",
+  provider: FakeProvider = "openai",
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

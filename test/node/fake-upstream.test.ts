@@ -387,6 +387,49 @@ describe("files, recording and mistakes", () => {
     expect(await raw.text()).toBe("<html><body>502 Bad Gateway for stable-2</body></html>");
   });
 
+  it("[[parts:n]] sends a plain body in n parts, [[delay]] apart; cuts then count parts", async () => {
+    const audio = [0xff, 0xfb, 0x90, 0x00, 0x01, 0x02, 0x03, 0x04];
+    const post = (directives: string, signal?: AbortSignal) => {
+      const form = new FormData();
+      form.set("prompt", directives);
+      return fetch(`${demo.url}/v2/audio/stable-2`, {
+        method: "POST",
+        headers: { authorization: "Bearer sk-demo" },
+        body: form,
+        ...(signal ? { signal } : {}),
+      });
+    };
+    const t0 = Date.now();
+    const res = await post("[[parts:4]] [[delay:150]]");
+    expect(res.headers.get("content-type")).toBe("audio/mpeg");
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const arrivals: { bytes: number[]; at: number }[] = [];
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      arrivals.push({ bytes: [...value], at: Date.now() - t0 });
+    }
+    expect(arrivals.flatMap((a) => a.bytes)).toEqual(audio);
+    expect(arrivals.map((a) => a.bytes)).toEqual([
+      audio.slice(0, 2),
+      audio.slice(2, 4),
+      audio.slice(4, 6),
+      audio.slice(6),
+    ]);
+    expect(arrivals[0]?.at).toBeLessThan(120);
+    expect(arrivals.at(-1)?.at).toBeGreaterThanOrEqual(3 * 140);
+
+    const controller = new AbortController();
+    const stalled = await post("[[parts:4]] [[stall-after:1]] [[delay:0]]", controller.signal);
+    const first = await readFor(stalled, 300);
+    controller.abort();
+    expect(first.done).toBe(false);
+    expect(first.text.length).toBeGreaterThan(0); // the first part, then silence
+    const reset = await post("[[parts:4]] [[reset-after:2]] [[delay:0]]");
+    await expect(reset.arrayBuffer()).rejects.toThrow();
+    expect((await post("[[parts:0]]")).status).toBe(501);
+  });
+
   it("GET /__fake/requests?marker= lists the matching requests as recorded", async () => {
     const m = marker();
     await (await postOpenAI({ messages: user(`[[scenario:reasoning]] ${m}`) })).text();

@@ -18,6 +18,7 @@ type Model = {
   shutdown_date: string | null;
   replacement: string | null;
   max_output_tokens: number | null;
+  max_input_characters: number | null;
 };
 
 async function models(key: string): Promise<Model[]> {
@@ -71,6 +72,18 @@ describe("GET /v1/models", () => {
       image_output_per_1m_tokens: 5400,
     });
     expect(data.find((m) => m.id === "stability/stable-image-core")?.pricing).toEqual({ images_per_image: 5.4 });
+  });
+
+  it("gives speech models their input limit in characters, and other models none", async () => {
+    const { key } = await newAccount();
+    const data = await models(key);
+    const limit = (id: string) => data.find((m) => m.id === id)?.max_input_characters;
+    expect(limit("openai/tts-1")).toBe(4096);
+    expect(limit("elevenlabs/eleven_flash_v2_5")).toBe(40_000);
+    expect(limit("elevenlabs/eleven_multilingual_v2")).toBe(10_000);
+    expect(limit("openai/gpt-4o-mini")).toBeNull();
+    for (const model of data.filter((m) => m.kind === "speech"))
+      expect(model.max_input_characters, model.id).toBeGreaterThan(0);
   });
 
   it("leaves out models past their shutdown date", async () => {

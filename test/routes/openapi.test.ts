@@ -18,6 +18,7 @@ type Operation = {
 
 type Schema = {
   $ref?: string;
+  format?: string;
   example?: unknown;
   properties?: Record<string, Schema>;
   items?: Schema;
@@ -26,9 +27,10 @@ type Schema = {
   oneOf?: Schema[];
 };
 
-/** True when the schema, or a schema it is built from, carries an example. */
+/** True when the schema, or a schema it is built from, carries an example. A file (binary) has none to show. */
 function hasExample(schema: Schema | undefined, seen = new Set<string>()): boolean {
   if (!schema) return false;
+  if (schema.format === "binary") return true;
   if (schema.$ref) {
     const name = schema.$ref.split("/").pop() as string;
     if (seen.has(name)) return false;
@@ -148,6 +150,35 @@ describe("GET /openapi.json", () => {
     expect(schemas).not.toContain("Grant");
     expect(schemas).not.toContain("AddCreditsRequest");
     expect(schemas).toContain("ApiKey");
+  });
+});
+
+describe("audio in the document", () => {
+  it("documents speech and music answers as files, in audio content types, with the credit headers", () => {
+    const doc = committed as unknown as {
+      paths: Record<
+        string,
+        { post: { responses: Record<string, { headers?: object; content: Record<string, { schema: Schema }> }> } }
+      >;
+    };
+    const speech = doc.paths["/v1/audio/speech"]?.post.responses["200"];
+    const music = doc.paths["/v1/audio/music"]?.post.responses["200"];
+    expect(Object.keys(speech?.content ?? {})).toEqual([
+      "audio/mpeg",
+      "audio/opus",
+      "audio/aac",
+      "audio/flac",
+      "audio/wav",
+      "audio/pcm",
+    ]);
+    expect(Object.keys(music?.content ?? {})).toEqual(["audio/mpeg", "audio/wav"]);
+    for (const answer of [speech, music]) {
+      for (const { schema } of Object.values(answer?.content ?? {})) {
+        expect(schema).toMatchObject({ type: "string", format: "binary" });
+      }
+      expect(answer?.headers).toHaveProperty("x-credits-charged");
+      expect(answer?.headers).toHaveProperty("x-credits-remaining");
+    }
   });
 });
 

@@ -74,7 +74,7 @@ function speechSpec(fetcher: typeof fetch): MeteredSpec<object, Hold> {
       form.set("text", INPUT);
       return { url: "http://upstream.test/speech", init: { method: "POST", headers: {}, body: form } };
     },
-    answer: () => ({ type: "bytes", usage: () => USAGE }),
+    answer: () => ({ type: "bytes", contentType: "audio/mpeg", usage: () => USAGE }),
   };
 }
 
@@ -262,5 +262,106 @@ describe("meteredCall with several upstream requests", () => {
       balance_micros: 1_000_000 - 2 * PART_PRICE,
       held_micros: 0,
     });
+  });
+});
+
+describe("meteredCall with a bytes answer: before the first byte", () => {
+  const answering =
+    (body: BodyInit | null, headers: Record<string, string> = { "content-type": "audio/mpeg" }): typeof fetch =>
+    async () =>
+      new Response(body, { status: 200, headers });
+
+  async function expectNothingCharged(ctx: CallContext) {
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now(), null)).toMatchObject({
+      balance_micros: 1_000_000,
+      held_micros: 0,
+    });
+    expect(await store.ledger.entries(ctx.caller.account_id, { limit: 10 }, null)).toHaveLength(1); // the grant
+  }
+
+  it("an answer with no bytes is the provider's failure: 502, nothing charged", async () => {
+    const ctx = await funded();
+    await expect(meteredCall(ctx, speechSpec(answering(new Uint8Array(0))))).rejects.toMatchObject({
+      code: "PROVIDER_ERROR",
+    });
+    await expectNothingCharged(ctx);
+  });
+
+  it("an answer that breaks before its first byte: 502, nothing charged", async () => {
+    const ctx = await funded();
+    const broken = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.error(new Error("connection reset"));
+      },
+    });
+    await expect(meteredCall(ctx, speechSpec(answering(broken)))).rejects.toMatchObject({ code: "PROVIDER_ERROR" });
+    await expectNothingCharged(ctx);
+  });
+
+  it("an answer that stalls before its first byte: 504 after the idle limit, nothing charged, upstream aborted", async () => {
+    const ctx = await funded();
+    const seen: (AbortSignal | null | undefined)[] = [];
+    const stalled: typeof fetch = async (_input, init) => {
+      seen.push(init?.signal);
+      return new Response(new ReadableStream<Uint8Array>(), { status: 200 });
+    };
+    await expect(meteredCall(ctx, speechSpec(stalled))).rejects.toMatchObject({ code: "PROVIDER_TIMEOUT" });
+    expect(seen[0]?.aborted).toBe(true);
+    await expectNothingCharged(ctx);
+  });
+
+  it("a client that leaves once the provider answered, before its first byte, is charged in full", async () => {
+    const ctx = await funded();
+    const client = new AbortController();
+    const stalled: typeof fetch = async () => new Response(new ReadableStream<Uint8Array>(), { status: 200 });
+    const call = meteredCall({ ...ctx, clientSignal: client.signal }, speechSpec(stalled));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    client.abort();
+    await expect(call).rejects.toBeInstanceOf(ApiError);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now(), null)).toMatchObject({
+      balance_micros: 1_000_000 - PRICE,
+      held_micros: 0,
+    });
+  });
+
+  it("a client already gone when the provider answers is charged in full too, and the upstream call is aborted", async () => {
+    const ctx = await funded();
+    const client = new AbortController();
+    const seen: (AbortSignal | null | undefined)[] = [];
+    const late: typeof fetch = async (_input, init) => {
+      seen.push(init?.signal);
+      client.abort(); // the client leaves while the provider works
+      return new Response(new ReadableStream<Uint8Array>(), { status: 200 });
+    };
+    await expect(meteredCall({ ...ctx, clientSignal: client.signal }, speechSpec(late))).rejects.toBeInstanceOf(
+      ApiError,
+    );
+    expect(seen[0]?.aborted).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await store.ledger.balance(ctx.caller.account_id, Date.now(), null)).toMatchObject({
+      balance_micros: 1_000_000 - PRICE,
+      held_micros: 0,
+    });
+  });
+
+  it("sends the capability's content type when the provider names none, and records unpriced notes beside the usage", async () => {
+    const ctx = await funded();
+    const spec = speechSpec(answering(new Uint8Array([1, 2, 3]), {}));
+    const res = await meteredCall(ctx, {
+      ...spec,
+      answer: () => ({
+        type: "bytes",
+        contentType: "audio/wav",
+        usage: () => USAGE,
+        // A note named like a priced kind never replaces it; a bad count is dropped.
+        notes: () => ({ character_cost: 15, characters: 999, broken: -1 }),
+      }),
+    });
+    expect(res.headers.get("content-type")).toBe("audio/wav");
+    expect([...new Uint8Array(await res.arrayBuffer())]).toEqual([1, 2, 3]);
+    const [entry] = await store.ledger.entries(ctx.caller.account_id, { limit: 1 }, null);
+    expect(entry).toMatchObject({ amount_micros: -PRICE, usage: { characters: USAGE.characters, character_cost: 15 } });
+    expect(entry?.usage).not.toHaveProperty("broken");
   });
 });

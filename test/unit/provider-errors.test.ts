@@ -8,10 +8,10 @@ const map = (status: number, detail: Parameters<typeof upstreamError>[2]) =>
 
 describe("the shared upstream error policy", () => {
   it("a refusal of the client's request is a 400 with the provider's scrubbed words, whatever the status", () => {
-    const error = map(403, { message: "flagged by moderation (sk-secret-provider-key)", clientFault: true });
+    const error = map(403, { message: "flagged by moderation (sk-secret-provider-key)", refused: true });
     expect(error).toMatchObject({ code: "INVALID_REQUEST", status: 400 });
     expect(error.message).toBe("Test refused the request: flagged by moderation ([redacted])");
-    expect(map(403, { message: "x", clientFault: true, param: "prompt" }).param).toBe("prompt");
+    expect(map(403, { message: "x", refused: true, param: "prompt" }).param).toBe("prompt");
   });
 
   it("without the flag a 403 stays the gateway's credentials problem, in the gateway's words", () => {

@@ -4,6 +4,7 @@ import { openAIApi } from "./api.ts";
 import { openAIChat } from "./chat.ts";
 import { extractOpenAIError } from "./errors.ts";
 import { openAIImage } from "./image.ts";
+import { openAISpeech } from "./speech.ts";
 
 export const openai: ProviderDefinition = {
   id: "openai",
@@ -20,7 +21,7 @@ export const openai: ProviderDefinition = {
       fetch,
       parseError: (status, body, headers) =>
         upstreamError("OpenAI", status, extractOpenAIError(status, body), headers, scrub),
-      adapters: { chat: openAIChat(api), image: openAIImage(api) },
+      adapters: { chat: openAIChat(api), image: openAIImage(api), speech: openAISpeech(api) },
     };
   },
 };

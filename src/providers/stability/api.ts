@@ -1,14 +1,13 @@
-/** Where and how to reach Stability AI. `baseUrl` is the host root (STABILITY_BASE_URL). */
+/** Where and how to reach Stability AI (REST v2beta). `baseUrl` is the host root (https://api.stability.ai). */
 export interface StabilityApi {
   url(path: string): string;
-  headers(): Record<string, string>;
+  /** No content type: bodies are multipart form data, whose boundary fetch sets. */
+  headers(accept: string): Record<string, string>;
 }
 
 export function stabilityApi(apiKey: string, baseUrl: string): StabilityApi {
   return {
     url: (path) => `${baseUrl}${path}`,
-    // Bodies are multipart (fetch sets the content type and its boundary). With JSON accepted,
-    // results come base64-encoded with their finish_reason and seed in the body (WIRE.md §7).
-    headers: () => ({ authorization: `Bearer ${apiKey}`, accept: "application/json" }),
+    headers: (accept) => ({ authorization: `Bearer ${apiKey}`, accept }),
   };
 }

@@ -11,6 +11,8 @@ const CLIENT_FIELDS: Record<string, string> = {
   prompt: "prompt",
   aspect_ratio: "size",
   output_format: "output_format",
+  duration: "duration",
+  seed: "seed",
 };
 
 /**
@@ -28,6 +30,6 @@ export function extractStabilityError(_status: number, body: string): UpstreamEr
   return {
     ...(message ? { message } : {}),
     ...(param ? { param } : {}),
-    ...(moderated ? { clientFault: true } : {}),
+    ...(moderated ? { refused: true } : {}),
   };
 }

@@ -54,7 +54,7 @@ export function stabilityImage(api: StabilityApi, now: () => number): ImageAdapt
         form.set("prompt", request.prompt);
         if (size !== "auto") form.set("aspect_ratio", nearestAspectRatio(size.width, size.height));
         if (request.output_format) form.set("output_format", request.output_format);
-        const headers = api.headers();
+        const headers = api.headers("application/json");
         if (request.user) headers["stability-client-user-id"] = request.user;
         return { url, init: { method: "POST", headers, body: form } };
       });

@@ -3,6 +3,7 @@ import type { ProviderDefinition } from "../types.ts";
 import { stabilityApi } from "./api.ts";
 import { extractStabilityError } from "./errors.ts";
 import { stabilityImage } from "./image.ts";
+import { stabilityMusic } from "./music.ts";
 
 const NAME = "Stability AI";
 
@@ -21,8 +22,7 @@ export const stability: ProviderDefinition = {
       fetch,
       parseError: (status, body, headers) =>
         upstreamError(NAME, status, extractStabilityError(status, body), headers, scrub),
-      // One adapter per capability this provider sells (Stable Audio joins as `music`).
-      adapters: { image: stabilityImage(api, now) },
+      adapters: { image: stabilityImage(api, now), music: stabilityMusic(api) },
     };
   },
 };

@@ -14,6 +14,7 @@ function toModel(entry: CatalogEntry, now: number, pricing: PricingConfig) {
     kind: entry.kind,
     context_window: entry.context_window ?? null,
     max_output_tokens: entry.max_output_tokens ?? null,
+    max_input_characters: entry.max_input_characters ?? null,
     pricing: creditPrices(prices, pricing),
     long_prompt_pricing: tiers.map((tier) => ({
       above_input_tokens: tier.above_input_tokens,

@@ -17,6 +17,10 @@ export const ModelSchema = z
     kind: z.enum(["chat", "image", "speech", "music"]),
     context_window: z.number().int().nullable(),
     max_output_tokens: z.number().int().nullable(),
+    max_input_characters: z.number().int().nullable().openapi({
+      description: "Speech models: the most characters (Unicode code points) of `input` per call",
+      example: null,
+    }),
     pricing: CreditPricesSchema,
     long_prompt_pricing: z
       .array(z.object({ above_input_tokens: z.number().int(), pricing: CreditPricesSchema }))

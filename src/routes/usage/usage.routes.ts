@@ -20,7 +20,11 @@ export const LedgerEntrySchema = z
     usage: z
       .record(z.string(), z.number())
       .nullable()
-      .openapi({ description: "What the call consumed", example: { input: 16, output: 300 } }),
+      .openapi({
+        description:
+          "What the call consumed, by priced kind (tokens, characters, images, clips), plus counts a provider reported that are kept unpriced to reconcile with its bill: ElevenLabs' `character_cost` (what it charged, in its own credits)",
+        example: { input: 16, output: 300 },
+      }),
     uncollected_micros: z.number().int().nullable().openapi({
       description: "`uncollected` entries: cost the balance could not cover",
     }),
