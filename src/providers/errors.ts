@@ -63,16 +63,16 @@ export function upstreamError(
       ...(detail.param ? { param: scrub(detail.param) } : {}),
     });
   };
-  if (detail.refused) return refusal();
   // Only a provider's own outage, overload or timeout may heal on a retry: its refusal of the
   // gateway's key, an exhausted quota or an unknown model is the operator's to fix. The extractor's
   // reading wins over the status: ElevenLabs sends an exhausted quota as 401, Stability a
-  // moderated prompt as 403.
+  // moderated prompt as 403. A refused key is never shown as the client's fault.
   const credentials = () =>
     new ApiError("PROVIDER_ERROR", `${providerName} refused the gateway's credentials. Nothing was charged.`, {
       retry: false,
     });
   if (detail.credentials) return credentials();
+  if (detail.refused) return refusal();
   if (detail.quota || status === 402) {
     return new ApiError("PROVIDER_ERROR", `${providerName} cannot serve the gateway right now. Nothing was charged.`, {
       retry: false,
