@@ -97,8 +97,8 @@ export async function settledAccount(key: string, timeoutMs = 5000) {
 /** Whether the fake saw the gateway drop the upstream call; polls, since the close travels asynchronously. */
 export async function upstreamAborted(
   marker: string,
-  timeoutMs = 3000,
   provider: FakeProvider = "openai",
+  timeoutMs = 3000,
 ): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -106,4 +106,50 @@ export async function upstreamAborted(
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Reads a stream until `pattern` has appeared `times` times in what arrived, then goes away
+ * (cancels the body, as a client that disconnects). Returns what it read.
+ */
+export async function readThenDisconnect(res: Response, pattern: RegExp, times: number): Promise<string> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  const global = new RegExp(pattern.source, "g");
+  let seen = "";
+  while ((seen.match(global) ?? []).length < times) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the stream ended before ${times} x ${pattern}`);
+    seen += decoder.decode(value, { stream: true });
+  }
+  await reader.cancel();
+  return seen;
+}
+
+type ChunkFrame = {
+  choices: {
+    delta: { tool_calls?: { index: number; id?: string; function?: { name?: string; arguments?: string } }[] };
+    finish_reason: string | null;
+  }[];
+};
+
+/** The tool calls a stream's chunk frames carried, assembled by index (as an SDK does), and its finish reason. */
+export function streamedToolCalls(frames: string[]): {
+  calls: { id: string; name: string; arguments: string }[];
+  finish: string | null;
+} {
+  const calls: { id: string; name: string; arguments: string }[] = [];
+  let finish: string | null = null;
+  for (const frame of frames) {
+    const choice = (JSON.parse(frame) as ChunkFrame).choices[0];
+    for (const delta of choice?.delta.tool_calls ?? []) {
+      const call = calls[delta.index] ?? { id: "", name: "", arguments: "" };
+      calls[delta.index] = call;
+      call.id += delta.id ?? "";
+      call.name += delta.function?.name ?? "";
+      call.arguments += delta.function?.arguments ?? "";
+    }
+    finish = choice?.finish_reason ?? finish;
+  }
+  return { calls, finish };
 }

@@ -72,7 +72,7 @@ function plainAnswer(name: string) {
   return { ...parsed, content: choice.message.content, finish: choice.finish_reason, calls };
 }
 
-const PAIRED = ["plain", "tool-call", "parallel-tools", "cache-usage", "thinking", "max-tokens"];
+const PAIRED = ["plain", "tool-call", "parallel-tools", "tool-result", "cache-usage", "thinking", "max-tokens"];
 
 describe("Anthropic chat adapter: streams", () => {
   it.each(PAIRED)("%s: OpenAI chunks that tell the same answer, with the same usage, as the plain call", (name) => {

@@ -178,7 +178,15 @@ describe("Gemini streams as chat.completion.chunk frames", () => {
   });
 
   it("usage is the last running total, never a sum, and equals the plain answer's for the same data", () => {
-    for (const name of ["plain", "tool-call", "parallel-tools", "max-tokens", "blocked-prompt"]) {
+    for (const name of [
+      "plain",
+      "tool-call",
+      "parallel-tools",
+      "tool-result",
+      "cache-usage",
+      "max-tokens",
+      "blocked-prompt",
+    ]) {
       expect(replay(name).usage, name).toEqual(answer(name).usage);
     }
     // thoughtsTokenCount is 256 in each of the three frames: summing would give 768.
