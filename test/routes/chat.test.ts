@@ -7,6 +7,14 @@ import { securitySuite } from "../helpers/security.ts";
 const TEXT_FIXTURE_MICROS = 1404; // 16 in, 9 out: (16 x 0.15 + 9 x 0.60) / 1e6 USD x 180 = 0.001404 credits
 
 describe("POST /v1/chat (the original call)", () => {
+  it("takes the model as /v1/models lists it too, beside its provider", async () => {
+    const { key } = await funded(10);
+    const body = { provider: "openai", model: "openai/gpt-4o-mini", messages: [{ role: "user", content: "Say hi" }] };
+    const res = await gw("/v1/chat", json(body, bearer(key)));
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(res.headers.get("x-credits-charged")).toBe("0.001404");
+  });
+
   it("answers and charges exactly the catalog price of the reported usage", async () => {
     const { key } = await funded(10);
     const before = await account(key);

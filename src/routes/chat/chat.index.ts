@@ -7,7 +7,9 @@ import * as routes from "./chat.routes.ts";
 const completions = ((c) => runChat(c, c.req.valid("json"))) as AppRouteHandler<typeof routes.createChatCompletion>;
 const legacy = ((c) => {
   const { provider, model, ...rest } = c.req.valid("json");
-  return runChat(c, { ...rest, model: `${provider}/${model}` });
+  // A client may name the model as /v1/models lists it (`anthropic/<id>`) beside its provider.
+  const prefixed = model.startsWith(`${provider}/`) ? model : `${provider}/${model}`;
+  return runChat(c, { ...rest, model: prefixed });
 }) as AppRouteHandler<typeof routes.createChat>;
 
 export const chatRouter = createRouter()
