@@ -39,9 +39,10 @@ export interface MeterDeps {
  */
 export type UsageNotes = Record<string, number>;
 
-export interface Settled {
+/** What a call is charged, known in the Worker before the store confirms it. */
+export interface Charge {
   charged_micros: number;
-  /** Available to spend after the settle: balance minus other holds. */
+  /** Available to spend once it is charged: balance minus other holds, as the hold found them. */
   remaining_micros: number;
 }
 
@@ -60,12 +61,20 @@ interface MeterState<H extends Hold> {
  * One metered call: the hold placed before the upstream call, then exactly one of settle
  * (charge the actual usage) or release (charge nothing). Both are idempotent, and a
  * second, different ending is ignored, so racing endings (stream end vs client gone) are safe.
+ *
+ * A settle is decided in the Worker (pricing is deterministic, so the charge is exact) and sent
+ * to the store without the answer waiting for it (DESIGN "When settle runs"): `ended` keeps it
+ * alive through `waitUntil`, and until it lands the hold still covers the call. A release is
+ * awaited by the failing answer, so a client that retries finds its full balance.
  */
 export class Meter<H extends Hold = Hold> {
-  private ending: Promise<Settled | null> | null = null;
+  /** The store's work for the ending: the settle or release, retried; null before the call ends. */
+  private stored: Promise<boolean> | null = null;
+  /** The decided charge; null once released. */
+  private decided: Charge | null = null;
   private readonly state: MeterState<H>;
   private markEnded: () => void = () => {};
-  /** Resolves once the call is settled or released (or that failed): hand it to waitUntil. */
+  /** Resolves once the store has the ending (or gave up): hand it to waitUntil. */
   readonly ended: Promise<void>;
 
   private constructor(state: MeterState<H>) {
@@ -75,10 +84,25 @@ export class Meter<H extends Hold = Hold> {
     });
   }
 
-  private end(work: Promise<Settled | null>): Promise<Settled | null> {
-    this.ending ??= work;
-    this.ending.then(this.markEnded, this.markEnded);
-    return this.ending;
+  /** The store's work for the call's ending; rejects when the store could not take it. */
+  get outcome(): Promise<boolean> | null {
+    return this.stored;
+  }
+
+  private end(work: Promise<boolean>, charge: Charge | null): Promise<boolean> {
+    this.decided = charge;
+    this.stored = work;
+    work.then(this.markEnded, (error: unknown) => {
+      // Past the retries: the hold keeps covering the call until it expires (see DESIGN).
+      log("error", "call ending not stored", {
+        request_id: this.state.requestId,
+        hold_id: this.state.holdId,
+        charged_micros: charge?.charged_micros ?? 0,
+        error: error instanceof ApiError ? error.code : "unknown",
+      });
+      this.markEnded();
+    });
+    return work;
   }
 
   get hold(): H {
@@ -131,8 +155,8 @@ export class Meter<H extends Hold = Hold> {
     }
   }
 
-  private charge(usage: UsageRecord, priced: Priced, micros: number, notes: UsageNotes = {}): Promise<Settled | null> {
-    const { deps, caller, entry, requestId, holdId } = this.state;
+  private charge(usage: UsageRecord, priced: Priced, micros: number, notes: UsageNotes = {}): Charge {
+    const { deps, caller, entry, requestId, holdId, hold, remainingAfterHold } = this.state;
     const recorded = Object.fromEntries(Object.entries(usage).filter(([, n]) => n)) as Record<string, number>;
     for (const [name, count] of Object.entries(notes)) {
       if (!(name in usage) && Number.isSafeInteger(count) && count >= 0) recorded[name] = count;
@@ -145,21 +169,31 @@ export class Meter<H extends Hold = Hold> {
       usage: recorded,
       cost_usd: priced.cost_usd,
     };
-    return this.end(
-      retried(() => deps.store.ledger.settle(caller.account_id, holdId, charge, deps.now())).then((result) => ({
-        charged_micros: result.charged_micros,
-        remaining_micros: result.balance.balance_micros - result.balance.held_micros,
-      })),
+    // The store charges at most what the balance minus other holds allows: the hold's own amount
+    // plus what was left beside it. The rest would be recorded as uncollected.
+    const payable = remainingAfterHold + hold.micros;
+    const charged = Math.min(micros, payable);
+    const decided = { charged_micros: charged, remaining_micros: payable - charged };
+    this.end(
+      retried(() => deps.store.ledger.settle(caller.account_id, holdId, charge, deps.now())).then(() => true),
+      decided,
     );
+    return decided;
+  }
+
+  /** What a second ending answers: the first one's charge (nothing, if it was a release). */
+  private get first(): Charge {
+    const { remainingAfterHold, hold } = this.state;
+    return this.decided ?? { charged_micros: 0, remaining_micros: remainingAfterHold + hold.micros };
   }
 
   /**
-   * Charges the usage the provider reported (priced from the catalog) and drops the hold. Usage
-   * out of any sane range is the provider's failure: the hold is released and this throws 502.
-   * `notes` are recorded in the ledger entry, never priced.
+   * Charges the usage the provider reported (priced from the catalog) and drops the hold, without
+   * waiting for the store. Usage out of any sane range is the provider's failure: the hold is
+   * released and this throws 502. `notes` are recorded in the ledger entry, never priced.
    */
-  async settle(usage: UsageRecord, notes?: UsageNotes): Promise<Settled | null> {
-    if (this.ending) return this.ending;
+  async settle(usage: UsageRecord, notes?: UsageNotes): Promise<Charge> {
+    if (this.stored) return this.first;
     const priced = this.price(usage, true);
     if (priced) return this.charge(usage, priced, priced.micros, notes);
     log("error", "provider reported usage out of range", {
@@ -177,10 +211,11 @@ export class Meter<H extends Hold = Hold> {
 
   /**
    * A call cut short once the provider was called: the hold's fair estimate, never above the
-   * hold. Reported usage out of range is ignored in favour of the estimate alone.
+   * hold, without waiting for the store. Reported usage out of range is ignored in favour of the
+   * estimate alone.
    */
-  settleInterrupted(progress: CallProgress): Promise<Settled | null> {
-    if (this.ending) return this.ending;
+  settleInterrupted(progress: CallProgress): Charge | null {
+    if (this.stored) return this.decided;
     const { hold } = this.state;
     let usage = hold.interrupted(progress);
     let priced = this.price(usage, progress.reported !== undefined);
@@ -188,14 +223,20 @@ export class Meter<H extends Hold = Hold> {
       usage = hold.interrupted({ streamedBytes: progress.streamedBytes });
       priced = this.price(usage, false);
     }
-    if (!priced) return this.release();
+    if (!priced) {
+      void this.release().catch(() => false);
+      return null;
+    }
     return this.charge(usage, priced, Math.min(priced.micros, hold.micros));
   }
 
-  /** Drops the hold: the upstream call failed, so nothing is charged. */
-  release(): Promise<Settled | null> {
-    if (this.ending) return this.ending;
+  /** Drops the hold: the upstream call failed, so nothing is charged. Resolves once the store has it. */
+  release(): Promise<boolean> {
+    if (this.stored) return this.stored;
     const { deps, caller, holdId } = this.state;
-    return this.end(retried(() => deps.store.ledger.release(caller.account_id, holdId, deps.now())).then(() => null));
+    return this.end(
+      retried(() => deps.store.ledger.release(caller.account_id, holdId, deps.now())),
+      null,
+    );
   }
 }

@@ -96,7 +96,7 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
     abort.abort();
     reader.cancel().catch(() => {});
     log("warn", "stream failed", { request_id: requestId, code: error.code });
-    await meter.settleInterrupted({ ...(usage ? { reported: usage } : {}), streamedBytes }).catch(() => null);
+    meter.settleInterrupted({ ...(usage ? { reported: usage } : {}), streamedBytes });
     send(source.fail(error));
     close();
   };
@@ -105,17 +105,15 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
     if (over) return;
     over = true;
     reader.cancel().catch(() => {});
+    // The settle is dispatched, not awaited: the last frames go out at once (DESIGN "When settle runs").
     try {
       if (usage) await meter.settle(usage);
-      else await meter.settleInterrupted({ streamedBytes });
+      else meter.settleInterrupted({ streamedBytes });
     } catch (error) {
-      if (error instanceof ApiError && error.code !== "STORE_UNAVAILABLE") {
-        // Usage the gateway cannot trust: the hold was released; the client learns the answer is void.
-        send(source.fail(error));
-        close();
-        return;
-      }
-      // The store is down past the retries: logged by the store; the answer itself is complete.
+      // Usage the gateway cannot trust: the hold was released; the client learns the answer is void.
+      send(source.fail(error instanceof ApiError ? error : new ApiError("PROVIDER_ERROR", "The answer was void.")));
+      close();
+      return;
     }
     send(source.finish());
     close();
@@ -197,7 +195,7 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
       if (over) return;
       over = true;
       abort.abort();
-      await meter.settleInterrupted({ ...(usage ? { reported: usage } : {}), streamedBytes }).catch(() => null);
+      meter.settleInterrupted({ ...(usage ? { reported: usage } : {}), streamedBytes });
     },
   });
 }

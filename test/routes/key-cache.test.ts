@@ -2,8 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { hashKey } from "../../src/lib/api-keys.ts";
 import { createDurableObjectStore } from "../../src/stores/durable-object/store.ts";
-import { bearer, expectError, json, newAccount } from "../helpers/gateway.ts";
-import { countingGateway } from "../helpers/store-bindings.ts";
+import { bearer, expectError, grant, json, newAccount } from "../helpers/gateway.ts";
+import { countingGateway, gatewayWith } from "../helpers/store-bindings.ts";
 
 /** The store as another isolate sees it: changes made here never pass through this gateway's cache. */
 const elsewhere = createDurableObjectStore(env);
@@ -56,4 +56,57 @@ describe("key cache (KEY_CACHE_TTL_MS)", () => {
     await gateway.request("/v1/balance", { headers: bearer(key) });
     expect(gateway.calls).toEqual(["lookup", "balance", "lookup", "balance"]);
   });
+});
+
+describe("the hot path (DESIGN 'Hot-path budget')", () => {
+  /** A gateway whose store settles only when `release()` is called; records every store call. */
+  function gatedGateway() {
+    const calls: string[] = [];
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let settled = false;
+    const request = gatewayWith({
+      keys: (method, call) => {
+        calls.push(method);
+        return call();
+      },
+      accounts: async (method, call) => {
+        calls.push(method);
+        if (method !== "settle") return call();
+        await gate;
+        const result = await call();
+        settled = true;
+        return result;
+      },
+    });
+    return { request, calls, release: () => open(), settled: () => settled };
+  }
+
+  it.each([false, true])(
+    "a warm metered call (stream: %s) makes one store call before the upstream, and is answered before its settle lands",
+    async (stream) => {
+      const { key, account_id } = await newAccount();
+      await grant({ accountId: account_id }, 10);
+      const gateway = gatedGateway();
+      await gateway.request("/v1/balance", { headers: bearer(key) }); // warms the key
+      gateway.calls.length = 0;
+      const body = { model: "openai/gpt-4o-mini", stream, messages: [{ role: "user", content: "Say hi" }] };
+      const res = await gateway.request("/v1/chat/completions", json(body, bearer(key)));
+      const text = await res.text(); // the whole answer, [DONE] included for a stream
+      expect(res.status).toBe(200);
+      if (stream) expect(text).toContain("data: [DONE]");
+      else expect(res.headers.get("x-credits-charged")).toBe("0.001404");
+      // One store call before the upstream (the hold); the settle is under way, not awaited.
+      expect(gateway.calls).toEqual(["reserve", "settle"]);
+      expect(gateway.settled()).toBe(false);
+      gateway.release();
+      await expect.poll(() => gateway.settled()).toBe(true);
+      expect(await elsewhere.ledger.balance(account_id, Date.now(), null)).toMatchObject({
+        balance_micros: 10_000_000 - 1404,
+        held_micros: 0,
+      });
+    },
+  );
 });

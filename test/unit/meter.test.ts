@@ -57,7 +57,8 @@ describe("Meter", () => {
     const { store, attempts } = flaky(2);
     const { meter, account } = await openMeter(store);
     const settled = await meter.settle({ input: 16, output: 9 });
-    expect(settled?.charged_micros).toBe(1404);
+    expect(settled).toEqual({ charged_micros: 1404, remaining_micros: 1_000_000 - 1404 });
+    await meter.ended;
     expect(attempts()).toBe(3);
     expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000 - 1404,
@@ -65,17 +66,22 @@ describe("Meter", () => {
     });
   });
 
-  it("gives up after three tries and says the store is unavailable", async () => {
-    const { store } = flaky(10);
+  it("answers the charge without waiting for the store, and says when the store gave up", async () => {
+    const { store, attempts } = flaky(10);
     const { meter } = await openMeter(store);
-    await expect(meter.settle({ input: 16, output: 9 })).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+    // The charge is decided in the Worker: the answer does not wait for the store.
+    expect(await meter.settle({ input: 16, output: 9 })).toMatchObject({ charged_micros: 1404 });
+    expect(attempts()).toBe(1);
+    await expect(meter.outcome).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+    expect(attempts()).toBe(3);
+    await meter.ended; // resolves (logged) even when the store gave up, so waitUntil never rejects
   });
 
   it("ends once: a settle after a release (or the reverse) changes nothing", async () => {
     const { store } = flaky(0);
     const { meter, account } = await openMeter(store);
     await meter.release();
-    expect(await meter.settle({ input: 16, output: 9 })).toBeNull();
+    expect(await meter.settle({ input: 16, output: 9 })).toMatchObject({ charged_micros: 0 });
     expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000,
       held_micros: 0,
@@ -98,8 +104,9 @@ describe("Meter", () => {
     const { store } = flaky(0);
     const { meter, account } = await openMeter(store);
     // 4 MB streamed would be a million output tokens: far above the 50,000 µcr held.
-    const settled = await meter.settleInterrupted({ streamedBytes: 4_000_000 });
+    const settled = meter.settleInterrupted({ streamedBytes: 4_000_000 });
     expect(settled?.charged_micros).toBe(50_000);
+    await meter.ended;
     expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000 - 50_000,
       held_micros: 0,
