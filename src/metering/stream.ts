@@ -2,7 +2,6 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ApiError } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
 import { utf8Bytes } from "../lib/text.ts";
-import { withTimeout } from "../lib/time.ts";
 import type { Meter } from "./meter.ts";
 import type { UsageRecord } from "./pricing.ts";
 
@@ -49,10 +48,6 @@ export interface MeteredStreamOptions {
   requestId: string;
 }
 
-class StreamTimeout extends Error {
-  override name = "StreamTimeout";
-}
-
 const encoder = new TextEncoder();
 
 /**
@@ -87,6 +82,7 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
   };
   const close = () => {
     clearTimeout(capTimer);
+    clearTimeout(idleTimer);
     if (!cancelled) controller.close();
   };
 
@@ -136,7 +132,36 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
     return false;
   };
 
-  const read = () => withTimeout(reader.read(), options.idleMs, () => new StreamTimeout());
+  /**
+   * One watchdog for the idle limit instead of a timer per read: it cuts the stream when a read of
+   * the upstream has waited `idleMs`. A client that stops reading is not the provider's stall.
+   */
+  let readingSince: number | null = null;
+  let idleTimer: ReturnType<typeof setTimeout> | undefined;
+  const watchIdle = (delay: number) => {
+    idleTimer = setTimeout(() => {
+      if (over) return;
+      const waited = readingSince === null ? 0 : Date.now() - readingSince;
+      if (waited >= options.idleMs) {
+        void fail(
+          new ApiError(
+            "PROVIDER_TIMEOUT",
+            "The provider stopped sending; the stream was cut and what was streamed is charged.",
+          ),
+        );
+        return;
+      }
+      watchIdle(options.idleMs - waited);
+    }, delay);
+  };
+  const read = async () => {
+    readingSince = Date.now();
+    try {
+      return await reader.read();
+    } finally {
+      readingSince = null;
+    }
+  };
 
   return new ReadableStream<Uint8Array>({
     start(c) {
@@ -151,6 +176,7 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
           ),
         options.maxMs,
       );
+      watchIdle(options.idleMs);
     },
     async pull() {
       for (;;) {
@@ -164,17 +190,10 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
         let chunk: ReadableStreamReadResult<Uint8Array>;
         try {
           chunk = await read();
-        } catch (error) {
+        } catch {
+          // Already over when the watchdog or the cap cut the read; otherwise the connection broke.
           return fail(
-            error instanceof StreamTimeout
-              ? new ApiError(
-                  "PROVIDER_TIMEOUT",
-                  "The provider stopped sending; the stream was cut and what was streamed is charged.",
-                )
-              : new ApiError(
-                  "PROVIDER_ERROR",
-                  "The provider connection broke mid-answer; what was streamed is charged.",
-                ),
+            new ApiError("PROVIDER_ERROR", "The provider connection broke mid-answer; what was streamed is charged."),
           );
         }
         if (over) return;
@@ -192,6 +211,7 @@ export function meteredStream(options: MeteredStreamOptions): ReadableStream<Uin
     async cancel() {
       cancelled = true;
       clearTimeout(capTimer);
+      clearTimeout(idleTimer);
       if (over) return;
       over = true;
       abort.abort();

@@ -112,4 +112,30 @@ describe("metered stream cap", () => {
     expect(frames.length).toBeLessThan(10);
     expect(upstream.state.frames).toBeLessThan(10);
   });
+
+  it("the idle limit counts only waiting on the provider: a client that pauses is not cut", async () => {
+    const { meter } = await fundedMeter(2);
+    const upstream = endlessUpstream();
+    const abort = new AbortController();
+    const stream = meteredStream({
+      upstream: upstream.body,
+      abort,
+      source: openAISse(openAIChat(openAIApi("sk-test", "http://upstream.test/v1")).startStream(), {
+        includeUsage: false,
+        requestId: "req_stream",
+      }),
+      meter,
+      idleMs: 100,
+      maxMs: 60_000,
+      requestId: "req_stream",
+    });
+    const reader = stream.getReader();
+    await reader.read();
+    await new Promise((resolve) => setTimeout(resolve, 400)); // four idle limits, the client not reading
+    const next = await reader.read();
+    expect(new TextDecoder().decode(next.value)).toContain("token ");
+    expect(abort.signal.aborted).toBe(false);
+    await reader.cancel();
+    await meter.ended;
+  });
 });
