@@ -20,6 +20,7 @@ export default defineConfig({
                 ANTHROPIC_BASE_URL: inject("anthropicBaseUrl"),
                 GOOGLE_API_KEY: "AIzaFakeGatewayKey-0000000000000000000",
                 GOOGLE_BASE_URL: inject("googleBaseUrl"),
+                STRIPE_BASE_URL: inject("stripeBaseUrl"),
                 UPSTREAM_TIMEOUT_MS: "2000",
                 UPSTREAM_IDLE_TIMEOUT_MS: "1000",
               },

@@ -4,6 +4,7 @@ import type { AppOpenAPI } from "./lib/types.ts";
 import { authenticate, requireAdmin } from "./middleware/auth.ts";
 import { adminRouter } from "./routes/admin/admin.index.ts";
 import { balanceRouter } from "./routes/balance/balance.index.ts";
+import { billingRouter } from "./routes/billing/billing.index.ts";
 import { chatRouter } from "./routes/chat/chat.index.ts";
 import { healthRouter } from "./routes/health/health.index.ts";
 import { keysRouter } from "./routes/keys/keys.index.ts";
@@ -23,6 +24,7 @@ export function buildApp(): AppOpenAPI {
   app.route("/", usageRouter);
   app.route("/", modelsRouter);
   app.route("/", keysRouter);
+  app.route("/", billingRouter);
   app.route("/", adminRouter(app));
   return app;
 }

@@ -1,4 +1,5 @@
 import { Redis } from "@upstash/redis/cloudflare";
+import { createStripeBilling } from "./billing/stripe.ts";
 import { type Bindings, type Config, SECRET_VARS } from "./env.ts";
 import { createScrubber } from "./lib/scrub.ts";
 import type { Services } from "./lib/types.ts";
@@ -39,6 +40,7 @@ export function servicesFor(bindings: Bindings, config: Config): Services {
       now: () => Date.now(),
       pricing: pricingConfig(config),
       providers: new Providers(config, upstreamFetch, scrub),
+      stripe: createStripeBilling(config, upstreamFetch),
     };
     built.set(bindings, services);
   }

@@ -1,4 +1,5 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { StripeBilling } from "../billing/stripe.ts";
 import type { Bindings, Config } from "../env.ts";
 import type { PricingConfig } from "../metering/pricing.ts";
 import type { Providers } from "../providers/registry.ts";
@@ -15,6 +16,8 @@ export interface Services {
   pricing: PricingConfig;
   /** The configured provider modules. */
   providers: Providers;
+  /** Checkout and webhook verification (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET). */
+  stripe: StripeBilling;
 }
 
 export interface AppVariables {
