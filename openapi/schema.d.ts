@@ -501,8 +501,13 @@ export interface components {
             usage: {
                 [key: string]: number;
             } | null;
-            /** @description `uncollected` entries: cost the balance could not cover */
+            /** @description `uncollected` entries: cost the balance could not cover (or, for a payment, a claw-back it could not) */
             uncollected_micros: number | null;
+            /**
+             * @description Payment entries (`purchase`, `clawback`, `reversal`): what the payment they belong to was, in US cents
+             * @example null
+             */
+            amount_paid_cents: number | null;
         };
         Model: {
             /** @example openai/gpt-4o-mini */

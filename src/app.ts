@@ -10,6 +10,7 @@ import { healthRouter } from "./routes/health/health.index.ts";
 import { keysRouter } from "./routes/keys/keys.index.ts";
 import { modelsRouter } from "./routes/models/models.index.ts";
 import { usageRouter } from "./routes/usage/usage.index.ts";
+import { webhooksRouter } from "./routes/webhooks/webhooks.index.ts";
 
 /** The whole gateway: middleware order lives in createApp, routers are mounted here. */
 export function buildApp(): AppOpenAPI {
@@ -25,6 +26,7 @@ export function buildApp(): AppOpenAPI {
   app.route("/", modelsRouter);
   app.route("/", keysRouter);
   app.route("/", billingRouter);
+  app.route("/", webhooksRouter);
   app.route("/", adminRouter(app));
   return app;
 }
