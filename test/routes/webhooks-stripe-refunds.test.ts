@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { createDurableObjectStore } from "../../src/stores/durable-object/store.ts";
 import { balanceOf, bearer, gw, newAccount } from "../helpers/gateway.ts";
 import { securitySuite } from "../helpers/security.ts";
-import { delivered, paymentEvents, purchase, stripeId, stripeRequests } from "../helpers/stripe.ts";
+import { delivered, paymentEvents, purchase, registerIntent, stripeId, stripeRequests } from "../helpers/stripe.ts";
 
 const CREDIT = 1_000_000;
 const store = createDurableObjectStore(env);
@@ -104,7 +104,7 @@ describe("POST /webhooks/stripe: disputes", () => {
   it("an opened dispute claws back and flags the account; won, the credits come back once (a reversal)", async () => {
     const { key, account_id } = await newAccount();
     const p = purchase(account_id);
-    await p.registerIntent();
+    await registerIntent(p);
     await delivered(p.completed());
     const dispute = stripeId("du");
     expect(await delivered(p.dispute("charge.dispute.created", dispute, "needs_response"))).toBe("clawed_back");
@@ -128,7 +128,7 @@ describe("POST /webhooks/stripe: disputes", () => {
   it("a lost dispute keeps the credits taken back", async () => {
     const { key, account_id } = await newAccount();
     const p = purchase(account_id, 2000);
-    await p.registerIntent();
+    await registerIntent(p);
     await delivered(p.completed());
     const dispute = stripeId("du");
     await delivered(p.dispute("charge.dispute.created", dispute, "needs_response"));
@@ -140,7 +140,7 @@ describe("POST /webhooks/stripe: disputes", () => {
   it("a dispute closed won before it was seen opening, and before the grant, still ends with the credits", async () => {
     const { key, account_id } = await newAccount();
     const p = purchase(account_id, 1000);
-    await p.registerIntent();
+    await registerIntent(p);
     const dispute = stripeId("du");
     expect(await delivered(p.dispute("charge.dispute.closed", dispute, "won"))).toBe("pending");
     expect(await delivered(p.dispute("charge.dispute.created", dispute, "needs_response"))).toBe("pending");
@@ -150,7 +150,7 @@ describe("POST /webhooks/stripe: disputes", () => {
 
   it("a dispute whose payment intent names no account is kept as unassigned", async () => {
     const p = purchase("acct_stranger00000000");
-    await p.registerIntent();
+    await registerIntent(p);
     expect(await delivered(p.dispute("charge.dispute.created", stripeId("du"), "needs_response"))).toBe("unassigned");
   });
 });
