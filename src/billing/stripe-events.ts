@@ -98,6 +98,7 @@ async function purchaseOf(
   const credits = parseCredits(metadata.credits);
   if (account && credits !== null && paidCents !== null) return { account, credits, paid_cents: paidCents };
   const facts = await ctx.stripe.paymentIntent(intent);
+  if (!facts) return { account: null, credits: null, paid_cents: paidCents ?? 0 };
   return {
     account: usableAccount(facts.metadata.account_id),
     credits: parseCredits(facts.metadata.credits),

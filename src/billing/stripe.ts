@@ -32,8 +32,8 @@ export interface PaymentIntentFacts {
 export interface StripeBilling {
   /** Creates a Checkout Session (payment mode); 503 BILLING_NOT_CONFIGURED without STRIPE_SECRET_KEY. */
   checkout(request: CheckoutRequest): Promise<{ id: string; url: string }>;
-  /** The payment intent's amount and metadata (where a dispute's account and credits are found). */
-  paymentIntent(id: string): Promise<PaymentIntentFacts>;
+  /** The payment intent's amount and metadata (where a dispute's account and credits are found); null when Stripe has none. */
+  paymentIntent(id: string): Promise<PaymentIntentFacts | null>;
   /**
    * The event, parsed, when the raw body carries a valid signature no older than the tolerance;
    * else 400 INVALID_SIGNATURE. 503 BILLING_NOT_CONFIGURED without STRIPE_WEBHOOK_SECRET.
@@ -137,6 +137,7 @@ export function createStripeBilling(config: Config, fetchFn: typeof fetch): Stri
           metadata: intent.metadata ?? {},
         };
       } catch (error) {
+        if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "resource_missing") return null;
         throw stripeFailure(error, "paymentIntents.retrieve");
       }
     },

@@ -10,7 +10,8 @@ import type { Balance } from "./ports.ts";
  * shares (in µcr, as the Worker computed them from the provider's amounts), and what was clawed back
  * and what is owed. After every step, clawed + owed = min(granted, refunded + disputed): a claw-back
  * takes what the balance holds and records the rest as owed (an `uncollected` entry); a won dispute
- * first cancels what is owed, then gives back (`reversal`) what was taken.
+ * first cancels what is owed, then gives back (`reversal`) what was taken. What is owed is taken
+ * (`clawback`, reference `stripe:owed`) from the next purchase, in the same step as its grant.
  */
 
 /** Where events no account could be found for are kept: an account id no account has (generated ids start `acct_`). */
@@ -95,7 +96,10 @@ export interface PaymentStanding {
 }
 
 export interface Payments {
-  /** Grants a paid checkout session once (by session and by event id), then applies any claw-back already recorded for its payment intent. */
+  /**
+   * Grants a paid checkout session once (by session and by event id), then applies any claw-back
+   * already recorded for its payment intent, then collects what the account owes.
+   */
   purchase(accountId: string, request: PurchaseRequest, now: number): Promise<PaymentResult>;
   /** A refund or a dispute: moves the payment intent's state and applies the difference. */
   adjust(accountId: string, adjustment: PaymentAdjustment, now: number): Promise<PaymentResult>;

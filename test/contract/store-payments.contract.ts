@@ -197,6 +197,34 @@ export function paymentsContract(makeStore: () => Store) {
       });
     });
 
+    it("what is owed is collected from the next purchase, and a dispute won later gives back exactly what was taken", async () => {
+      const store = makeStore();
+      const account = await newAccount(store);
+      const [first, second] = [payment(), payment(1_000)];
+      await store.payments.purchase(account, first.purchase(), T0);
+      const spent = hold();
+      await store.ledger.reserve(account, spent, 4_000 * CREDIT, 60_000, T0, null);
+      await store.ledger.settle(account, spent, charge(4_000 * CREDIT), T0);
+      await store.payments.adjust(account, first.dispute("dp_owed"), T0);
+      expect((await store.payments.events(account, 5)).standing.owed_micros).toBe(4_000 * CREDIT);
+      expect(await store.payments.purchase(account, second.purchase(), T0)).toMatchObject({
+        outcome: "granted",
+        changed_micros: 0,
+        owed_micros: -1_000 * CREDIT,
+        balance: { balance_micros: 0 },
+      });
+      const [collected] = await store.ledger.entries(account, { limit: 1 }, null);
+      expect(collected).toMatchObject({ reason: "clawback", amount_micros: -1_000 * CREDIT, reference: "stripe:owed" });
+      expect((await store.payments.events(account, 5)).standing.owed_micros).toBe(3_000 * CREDIT);
+      // Won: the 3,000 still owed are cancelled and the 2,000 taken (1,000 at once, 1,000 collected) come back.
+      expect(await store.payments.adjust(account, first.won("dp_owed"), T0)).toMatchObject({
+        changed_micros: 2_000 * CREDIT,
+        owed_micros: -3_000 * CREDIT,
+      });
+      expect(await balance(store, account)).toBe(2_000 * CREDIT);
+      expect((await store.payments.events(account, 5)).standing.owed_micros).toBe(0);
+    });
+
     it("a dispute claws back and flags the account; won, it gives back once; lost, nothing more", async () => {
       const store = makeStore();
       const account = await newAccount(store);

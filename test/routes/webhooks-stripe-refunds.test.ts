@@ -85,7 +85,7 @@ describe("POST /webhooks/stripe: refunds", () => {
     ]);
   });
 
-  it("a claw-back larger than the balance takes what is there and records the rest as owed", async () => {
+  it("a claw-back larger than the balance takes what is there and records the rest as owed, which the next purchase pays", async () => {
     const { key, account_id } = await newAccount();
     const p = purchase(account_id);
     await delivered(p.completed());
@@ -97,6 +97,14 @@ describe("POST /webhooks/stripe: refunds", () => {
     expect(owed).toMatchObject({ reason: "uncollected", amount_micros: 0, uncollected_micros: 3000 * CREDIT });
     expect((await usage(key)).map(([reason]) => reason)).toEqual(["purchase", "usage", "clawback", "uncollected"]);
     expect((await paymentEvents(account_id)).owed_micros).toBe(3000 * CREDIT);
+    // The next purchase pays what is owed first.
+    expect(await delivered(purchase(account_id, 5000).completed())).toBe("granted");
+    expect((await balanceOf(key)).credits).toBe(2000);
+    expect((await usage(key)).slice(-2)).toEqual([
+      ["purchase", 5000],
+      ["clawback", -3000],
+    ]);
+    expect((await paymentEvents(account_id)).owed_micros).toBe(0);
   });
 });
 
@@ -148,10 +156,19 @@ describe("POST /webhooks/stripe: disputes", () => {
     expect((await balanceOf(key)).credits).toBe(1000);
   });
 
-  it("a dispute whose payment intent names no account is kept as unassigned", async () => {
+  it("a dispute whose payment intent names no known account, or that Stripe does not know, is kept as unassigned", async () => {
     const p = purchase("acct_stranger00000000");
     await registerIntent(p);
-    expect(await delivered(p.dispute("charge.dispute.created", stripeId("du"), "needs_response"))).toBe("unassigned");
+    const stranger = p.dispute("charge.dispute.created", stripeId("du"), "needs_response");
+    expect(await delivered(stranger)).toBe("unassigned");
+    const unknown = purchase("acct_whoever000000000").dispute(
+      "charge.dispute.created",
+      stripeId("du"),
+      "needs_response",
+    );
+    expect(await delivered(unknown)).toBe("unassigned");
+    const kept = (await paymentEvents(null)).data.map((e) => e.event_id);
+    expect(kept).toEqual(expect.arrayContaining([stranger.id, unknown.id]));
   });
 });
 

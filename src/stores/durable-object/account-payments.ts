@@ -108,6 +108,19 @@ export class AccountPayments {
     return this.ledger.one<PaymentRow>("SELECT * FROM payments WHERE intent = ?", intent) as PaymentRow;
   }
 
+  /** A payment entry, guarded by the event id and the entry's kind (an event writes each kind at most once). */
+  private entry(
+    accountId: string,
+    event: { event_id: string; amount_paid_cents: number },
+    fields: Pick<NewEntry, "amount" | "reason" | "reference"> & { uncollected?: number },
+    now: number,
+    kind: string = fields.reason,
+  ) {
+    const key = `payment:${event.event_id}:${kind}`;
+    const paid = event.amount_paid_cents;
+    this.ledger.write(accountId, { ...ENTRY_DEFAULTS, ...fields, idempotency_key: key, paid_cents: paid }, now);
+  }
+
   /**
    * Brings what was taken back for a payment intent (clawed + owed) to what is due now: takes what
    * the balance holds and records the rest as owed, or, when less is due, cancels what is owed first
@@ -122,28 +135,19 @@ export class AccountPayments {
   ): Moved {
     const p = this.ledger.one<PaymentRow>("SELECT * FROM payments WHERE intent = ?", intent) as PaymentRow;
     const delta = Math.min(p.granted, p.refunded + p.disputed) - (p.clawed + p.owed);
-    const entry = (fields: Pick<NewEntry, "amount" | "reason"> & { uncollected?: number }, kind: string) =>
-      this.ledger.write(
-        accountId,
-        {
-          ...ENTRY_DEFAULTS,
-          ...fields,
-          reference,
-          idempotency_key: `payment:${event.event_id}:${kind}`,
-          paid_cents: event.amount_paid_cents,
-        },
-        now,
-      );
     let moved: Moved = { changed: 0, owed: 0 };
     if (delta > 0) {
       const take = Math.min(delta, Math.max(0, this.ledger.balanceMicros()));
       moved = { changed: -take, owed: delta - take };
-      if (take > 0) entry({ amount: -take, reason: "clawback" }, "clawback");
-      if (delta > take) entry({ amount: 0, reason: "uncollected", uncollected: delta - take }, "uncollected");
+      if (take > 0) this.entry(accountId, event, { amount: -take, reason: "clawback", reference }, now);
+      if (delta > take) {
+        const shortfall = { amount: 0, reason: "uncollected" as const, reference, uncollected: delta - take };
+        this.entry(accountId, event, shortfall, now);
+      }
     } else if (delta < 0) {
       const forgiven = Math.min(p.owed, -delta);
       moved = { changed: -delta - forgiven, owed: -forgiven };
-      entry({ amount: moved.changed, reason: "reversal" }, "reversal");
+      this.entry(accountId, event, { amount: moved.changed, reason: "reversal", reference }, now);
     }
     this.ledger.sql.exec(
       "UPDATE payments SET clawed = clawed - ?, owed = owed + ? WHERE intent = ?",
@@ -153,6 +157,26 @@ export class AccountPayments {
     );
     this.ledger.sql.exec("UPDATE standing SET owed = owed + ? WHERE one = 1", moved.owed);
     return moved;
+  }
+
+  /** What earlier claw-backs left owed is taken from a new purchase, payment intents in id order. */
+  private collect(accountId: string, event: { event_id: string; amount_paid_cents: number }, now: number): number {
+    const owed = this.ledger.one<{ owed: number }>("SELECT owed FROM standing WHERE one = 1")?.owed ?? 0;
+    const take = Math.min(owed, Math.max(0, this.ledger.balanceMicros()));
+    if (take <= 0) return 0;
+    let left = take;
+    const { sql } = this.ledger;
+    for (const row of sql
+      .exec<{ intent: string; owed: number }>("SELECT intent, owed FROM payments WHERE owed > 0 ORDER BY intent")
+      .toArray()) {
+      const part = Math.min(row.owed, left);
+      sql.exec("UPDATE payments SET owed = owed - ?, clawed = clawed + ? WHERE intent = ?", part, part, row.intent);
+      left -= part;
+      if (left === 0) break;
+    }
+    sql.exec("UPDATE standing SET owed = owed - ? WHERE one = 1", take);
+    this.entry(accountId, event, { amount: -take, reason: "clawback", reference: "stripe:owed" }, now, "collect");
+    return take;
   }
 
   purchase(accountId: string, request: PurchaseRequest, now: number): PaymentResult {
@@ -181,20 +205,11 @@ export class AccountPayments {
       request.amount_paid_cents,
       intent,
     );
-    this.ledger.write(
-      accountId,
-      {
-        ...ENTRY_DEFAULTS,
-        amount: request.amount_micros,
-        reason: "purchase",
-        reference: `stripe:${request.session_id}`,
-        idempotency_key: `payment:${request.event_id}:purchase`,
-        paid_cents: request.amount_paid_cents,
-      },
-      now,
-    );
+    const reference = `stripe:${request.session_id}`;
+    this.entry(accountId, request, { amount: request.amount_micros, reason: "purchase", reference }, now);
     const clawed = this.reconcile(accountId, intent, request, `stripe:${intent}`, now);
-    const moved = { changed: request.amount_micros + clawed.changed, owed: clawed.owed };
+    const collected = this.collect(accountId, request, now);
+    const moved = { changed: request.amount_micros + clawed.changed - collected, owed: clawed.owed - collected };
     return this.note(accountId, record, "granted", moved, now);
   }
 

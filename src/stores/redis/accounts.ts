@@ -16,6 +16,7 @@ export interface RedisLayout {
     daily: string;
     pay: string;
     pevents: string;
+    owing: string;
   };
   /** The key index entry of a key hash. */
   keyOf(hash: string): string;

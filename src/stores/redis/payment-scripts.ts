@@ -7,7 +7,8 @@
  * `pay` (hash): `i:<intent>:<field>` per payment intent (paid, granted, refunded, disputed, clawed,
  * owed), `d:<dispute>` (its share, or 'won'), `s:<session>` (the event that granted it), `e:<event>`
  * (its record's seq), `seq`. `pevents` (sorted set): `seq|outcome|changed|owed|json` records.
- * `acct` gains `owed` (the account's total owed) and `disputed_at`.
+ * `owing` (set): the intents with something owed. `acct` gains `owed` (the account's total owed) and
+ * `disputed_at`.
  */
 
 import { HELPERS } from "./lua-helpers.ts";
@@ -29,7 +30,7 @@ local function note(pay, pevents, event, outcome, changed, owed, json)
 end
 -- Brings clawed + owed for the intent to what is due: takes what the balance holds and records the
 -- rest as owed, or, when less is due, cancels what is owed first and gives back the rest.
-local function reconcile(acct, ledger, idem, pay, intent, event, jclaw, jshort, jrev)
+local function reconcile(acct, ledger, idem, pay, owing, intent, event, jclaw, jshort, jrev)
   local due = math.min(pget(pay, intent, 'granted'), pget(pay, intent, 'refunded') + pget(pay, intent, 'disputed'))
   local owed = pget(pay, intent, 'owed')
   local delta = due - (pget(pay, intent, 'clawed') + owed)
@@ -46,14 +47,36 @@ local function reconcile(acct, ledger, idem, pay, intent, event, jclaw, jshort, 
   end
   pincr(pay, intent, 'clawed', -changed)
   pincr(pay, intent, 'owed', short)
+  if owed + short > 0 then redis.call('SADD', owing, intent) else redis.call('SREM', owing, intent) end
   redis.call('HINCRBY', acct, 'owed', fmt(short))
   return changed, short
+end
+-- What earlier claw-backs left owed is taken from a new purchase, payment intents in id order.
+local function collect(acct, ledger, idem, pay, owing, event, json)
+  local take = math.min(tonumber(redis.call('HGET', acct, 'owed') or '0'), math.max(0, balance_of(acct)))
+  if take <= 0 then return 0 end
+  local intents = redis.call('SMEMBERS', owing)
+  table.sort(intents)
+  local left = take
+  for _, intent in ipairs(intents) do
+    local owed = pget(pay, intent, 'owed')
+    local part = math.min(owed, left)
+    pincr(pay, intent, 'owed', -part)
+    pincr(pay, intent, 'clawed', part)
+    if owed - part <= 0 then redis.call('SREM', owing, intent) end
+    left = left - part
+    if left <= 0 then break end
+  end
+  redis.call('HINCRBY', acct, 'owed', fmt(-take))
+  write(acct, ledger, idem, 'payment:' .. event .. ':collect', -take, '', json)
+  return take
 end
 `;
 
 /**
- * KEYS: acct, ledger, idem, pay, pevents, holds, hexp.
- * ARGV: event id, session id, intent, paid cents, amount, now, record json, purchase json, clawback json, uncollected json.
+ * KEYS: acct, ledger, idem, pay, pevents, holds, hexp, owing.
+ * ARGV: event id, session id, intent, paid cents, amount, now, record json, purchase json, clawback json,
+ * uncollected json, collected-owed json.
  * Returns {status, record member, balance, held, unbilled} or {'account_not_found'}.
  */
 export const PURCHASE = `${PAYMENT_HELPERS}
@@ -76,12 +99,13 @@ end
 redis.call('HSET', pay, 's:' .. session, event, 'i:' .. intent .. ':paid', ARGV[4])
 pincr(pay, intent, 'granted', amount)
 write(acct, ledger, idem, 'payment:' .. event .. ':purchase', amount, '', ARGV[8])
-local changed, owed = reconcile(acct, ledger, idem, pay, intent, event, ARGV[9], ARGV[10], '')
-return answer('applied', note(pay, pevents, event, 'granted', amount + changed, owed, ARGV[7]))
+local changed, owed = reconcile(acct, ledger, idem, pay, KEYS[8], intent, event, ARGV[9], ARGV[10], '')
+local collected = collect(acct, ledger, idem, pay, KEYS[8], event, ARGV[11])
+return answer('applied', note(pay, pevents, event, 'granted', amount + changed - collected, owed - collected, ARGV[7]))
 `;
 
 /**
- * KEYS: acct, ledger, idem, pay, pevents, holds, hexp.
+ * KEYS: acct, ledger, idem, pay, pevents, holds, hexp, owing.
  * ARGV: event id, intent, paid cents, kind (refund | dispute | dispute_won), dispute id, target µcr, now,
  * record json, clawback json, uncollected json, reversal json. Answers as PURCHASE.
  */
@@ -116,7 +140,7 @@ else
     pincr(pay, intent, 'disputed', -tonumber(d))
   end
 end
-local changed, owed = reconcile(acct, ledger, idem, pay, intent, event, ARGV[9], ARGV[10], ARGV[11])
+local changed, owed = reconcile(acct, ledger, idem, pay, KEYS[8], intent, event, ARGV[9], ARGV[10], ARGV[11])
 local outcome = 'unchanged'
 if granted == 0 then outcome = 'pending'
 elseif changed < 0 or owed > 0 then outcome = 'clawed_back'

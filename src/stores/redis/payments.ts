@@ -53,7 +53,7 @@ export function redisPayments(redis: Redis, { account, reach }: RedisLayout): Pa
   };
   const keysOf = (id: string) => {
     const k = account(id);
-    return [k.acct, k.ledger, k.idem, k.pay, k.pevents, k.holds, k.hexp];
+    return [k.acct, k.ledger, k.idem, k.pay, k.pevents, k.holds, k.hexp, k.owing];
   };
   const entry = (reason: LedgerReason, reference: string, paid: number, now: number) =>
     entryJson({ reason, reference, created_at: now, amount_paid_cents: paid });
@@ -75,6 +75,7 @@ export function redisPayments(redis: Redis, { account, reach }: RedisLayout): Pa
           entry("purchase", `stripe:${request.session_id}`, paid, now),
           entry("clawback", `stripe:${intent}`, paid, now),
           entry("uncollected", `stripe:${intent}`, paid, now),
+          entry("clawback", "stripe:owed", paid, now),
         ]);
         return toResult(accountId, reply);
       }),

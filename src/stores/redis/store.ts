@@ -28,6 +28,7 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
         daily: `${base}:daily`,
         pay: `${base}:pay`,
         pevents: `${base}:pevents`,
+        owing: `${base}:owing`,
       };
     },
     keyOf: (hash) => `${prefix}{k:${hash}}`,
