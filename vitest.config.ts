@@ -24,6 +24,7 @@ export default defineConfig({
                 ELEVENLABS_BASE_URL: inject("elevenlabsBaseUrl"),
                 STABILITY_API_KEY: "sk-stability-fake-gateway-key",
                 STABILITY_BASE_URL: inject("stabilityBaseUrl"),
+                STRIPE_BASE_URL: inject("stripeBaseUrl"),
                 UPSTREAM_TIMEOUT_MS: "2000",
                 UPSTREAM_IDLE_TIMEOUT_MS: "1000",
               },

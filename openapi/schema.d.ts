@@ -282,6 +282,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing/checkout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Buy credits with Stripe Checkout
+         * @description Creates a Stripe Checkout Session for the credits and answers its URL. The credits are added to your balance, once, when Stripe confirms the payment (a ledger entry `purchase`); a refund or a dispute takes them back (`clawback`). Send an `Idempotency-Key` header to make retries safe: the same key answers the same session.
+         */
+        post: operations["createCheckout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -779,8 +799,13 @@ export interface components {
             usage: {
                 [key: string]: number;
             } | null;
-            /** @description `uncollected` entries: cost the balance could not cover */
+            /** @description `uncollected` entries: cost the balance could not cover (or, for a payment, a claw-back it could not) */
             uncollected_micros: number | null;
+            /**
+             * @description Payment entries (`purchase`, `clawback`, `reversal`): what the payment they belong to was, in US cents
+             * @example null
+             */
+            amount_paid_cents: number | null;
         };
         Model: {
             /** @example openai/gpt-4o-mini */
@@ -863,6 +888,25 @@ export interface components {
              * @example aib_Xq3vB9kLm2Pz7Rt4Wc8Yd1Fg6Hj0Ns5A
              */
             key: string;
+        };
+        CheckoutSession: {
+            /**
+             * @description The Stripe Checkout Session id
+             * @example cs_test_a1b2c3d4e5f6
+             */
+            id: string;
+            /**
+             * @description Send the customer here to pay; the credits arrive once Stripe reports the payment
+             * @example https://checkout.stripe.com/c/pay/cs_test_a1b2c3d4e5f6
+             */
+            url: string;
+        };
+        CheckoutRequest: {
+            /**
+             * @description Whole credits to buy, 100 to 1,000,000. The price is credits × the gateway's USD per credit ($0.01 unless the operator set another), charged in USD; an amount that does not come to whole cents, or to between $0.50 and $999,999.99, is refused with 400 naming credits.
+             * @example 5000
+             */
+            credits: number;
         };
     };
     responses: never;
@@ -2257,6 +2301,114 @@ export interface operations {
                 };
             };
             /** @description Unavailable: STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createCheckout: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description How many credits to buy */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CheckoutRequest"];
+            };
+        };
+        responses: {
+            /** @description The Checkout Session to send the customer to */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckoutSession"];
+                };
+            };
+            /** @description Invalid request: INVALID_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider error: PROVIDER_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable: BILLING_NOT_CONFIGURED, STORE_UNAVAILABLE */
             503: {
                 headers: {
                     [name: string]: unknown;

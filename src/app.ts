@@ -5,12 +5,14 @@ import { authenticate, requireAdmin } from "./middleware/auth.ts";
 import { adminRouter } from "./routes/admin/admin.index.ts";
 import { audioRouter } from "./routes/audio/audio.index.ts";
 import { balanceRouter } from "./routes/balance/balance.index.ts";
+import { billingRouter } from "./routes/billing/billing.index.ts";
 import { chatRouter } from "./routes/chat/chat.index.ts";
 import { healthRouter } from "./routes/health/health.index.ts";
 import { imagesRouter } from "./routes/images/images.index.ts";
 import { keysRouter } from "./routes/keys/keys.index.ts";
 import { modelsRouter } from "./routes/models/models.index.ts";
 import { usageRouter } from "./routes/usage/usage.index.ts";
+import { webhooksRouter } from "./routes/webhooks/webhooks.index.ts";
 
 /** The whole gateway: middleware order lives in createApp, routers are mounted here. */
 export function buildApp(): AppOpenAPI {
@@ -27,6 +29,8 @@ export function buildApp(): AppOpenAPI {
   app.route("/", usageRouter);
   app.route("/", modelsRouter);
   app.route("/", keysRouter);
+  app.route("/", billingRouter);
+  app.route("/", webhooksRouter);
   app.route("/", adminRouter(app));
   return app;
 }

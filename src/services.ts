@@ -1,4 +1,5 @@
 import { Redis } from "@upstash/redis/cloudflare";
+import { createStripeBilling } from "./billing/stripe.ts";
 import { type Bindings, type Config, SECRET_VARS } from "./env.ts";
 import { KeyCache } from "./lib/key-cache.ts";
 import { createScrubber } from "./lib/scrub.ts";
@@ -41,6 +42,7 @@ export function servicesFor(bindings: Bindings, config: Config): Services {
       pricing: pricingConfig(config),
       providers: new Providers(config, upstreamFetch, scrub),
       keyCache: new KeyCache(config.KEY_CACHE_TTL_MS),
+      stripe: createStripeBilling(config, upstreamFetch),
     };
     built.set(bindings, services);
   }

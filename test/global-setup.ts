@@ -2,7 +2,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { FIXTURES_ROOT } from "./fakes/fixtures.ts";
+import { startFakeStripe } from "./fakes/stripe.ts";
 import { startFakeUpstream } from "./fakes/upstream.ts";
+import { TEST_BINDINGS } from "./helpers/bindings.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -18,6 +20,8 @@ declare module "vitest" {
     stabilityBaseUrl: string;
     /** Every `<provider>/<case>.bin` fixture, base64: what the fakes send, for tests inside workerd (no fs there). */
     binFixtures: Record<string, string>;
+    /** The fake Stripe API (STRIPE_BASE_URL). */
+    stripeBaseUrl: string;
   }
 }
 
@@ -40,6 +44,8 @@ export default async function setup(project: TestProject) {
   const fakes = await Promise.all(PROVIDERS.map((provider) => startFakeUpstream(provider)));
   const [openai, anthropic, google, elevenlabs, stability] = fakes;
   if (!openai || !anthropic || !google || !elevenlabs || !stability) throw new Error("a fake upstream did not start");
+  const stripe = await startFakeStripe(TEST_BINDINGS.STRIPE_SECRET_KEY);
+  project.provide("stripeBaseUrl", stripe.url);
   project.provide("openaiBaseUrl", `${openai.url}/v1`);
   project.provide("anthropicBaseUrl", anthropic.url);
   project.provide("googleBaseUrl", google.url);
@@ -47,6 +53,6 @@ export default async function setup(project: TestProject) {
   project.provide("stabilityBaseUrl", stability.url);
   project.provide("binFixtures", binFixtures());
   return async () => {
-    await Promise.all(fakes.map((fake) => fake.close()));
+    await Promise.all([...fakes.map((fake) => fake.close()), stripe.close()]);
   };
 }

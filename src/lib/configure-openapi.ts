@@ -64,10 +64,16 @@ export function buildOpenAPIDocument(app: AppOpenAPI, audience: Audience): Docum
       { name: "Audio", description: "Speech and music, metered in credits" },
       { name: "Account", description: "Balance and usage" },
       { name: "Keys", description: "Create, rotate and revoke your API keys" },
+      { name: "Billing", description: "Buy credits with Stripe Checkout" },
       // Not "Models": Scalar lists the schemas under that title, so the sidebar showed it twice.
       { name: "Model catalog", description: "The models you can call, with their prices in credits" },
       { name: "System", description: "Liveness and API description" },
-      ...(audience === "admin" ? [{ name: "Admin", description: "Operator routes (X-Admin-Secret)" }] : []),
+      ...(audience === "admin"
+        ? [
+            { name: "Admin", description: "Operator routes (X-Admin-Secret)" },
+            { name: "Webhooks", description: "Signed events from payment providers" },
+          ]
+        : []),
     ],
   });
   if (audience === "admin") return fixNullable(doc) as Document;

@@ -1,4 +1,5 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { StripeBilling } from "../billing/stripe.ts";
 import type { Bindings, Config } from "../env.ts";
 import type { PricingConfig } from "../metering/pricing.ts";
 import type { Providers } from "../providers/registry.ts";
@@ -18,6 +19,8 @@ export interface Services {
   providers: Providers;
   /** Key hash → account mapping, for KEY_CACHE_TTL_MS (the account re-checks every key). */
   keyCache: KeyCache;
+  /** Checkout and webhook verification (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET). */
+  stripe: StripeBilling;
 }
 
 export interface AppVariables {

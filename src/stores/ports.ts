@@ -1,3 +1,5 @@
+import type { Payments } from "./payment-ports.ts";
+
 /**
  * The store ports. Two adapters implement them (Durable Objects, Upstash Redis) and one
  * contract suite runs against both. Money is integer micro-credits (1 credit = 1,000,000).
@@ -112,6 +114,8 @@ export interface LedgerEntry {
   cost_usd?: string | null;
   /** `uncollected` entries: what the call cost beyond what the balance could pay. */
   uncollected_micros?: number | null;
+  /** Payment entries (`purchase`, `clawback`, `reversal`, their `uncollected`): what the customer paid, in US cents. */
+  amount_paid_cents?: number | null;
   /** Position in the account's ledger (cursor for paging). */
   seq: number;
 }
@@ -212,4 +216,5 @@ export interface Store {
   keys: KeyIndex;
   accounts: Accounts;
   ledger: Ledger;
+  payments: Payments;
 }

@@ -1,12 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { Store } from "../../src/stores/ports.ts";
 import { acct, charge, fund, hold, T0 } from "./contract-helpers.ts";
+import { disputesContract } from "./store-disputes.contract.ts";
 import { keysContract } from "./store-keys.contract.ts";
+import { paymentsContract } from "./store-payments.contract.ts";
 
 /**
  * The behaviour every store adapter must have. Each adapter's test file calls this with a
  * factory; ids are random per test so suites never need a flush. Keys, accounts and the
- * account's check of a caller's key are in store-keys.contract.ts, part of this one suite.
+ * account's check of a caller's key are in store-keys.contract.ts, payments in
+ * store-payments.contract.ts and store-disputes.contract.ts, all part of this one suite.
  */
 export function storeContract(name: string, makeStore: () => Store) {
   describe(`${name} store contract`, () => {
@@ -250,5 +253,7 @@ export function storeContract(name: string, makeStore: () => Store) {
     });
 
     keysContract(makeStore);
+    paymentsContract(makeStore);
+    disputesContract(makeStore);
   });
 }

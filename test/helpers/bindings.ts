@@ -2,4 +2,6 @@
 export const TEST_BINDINGS = {
   ADMIN_SECRET: "test-admin-secret-0123456789",
   RAPIDAPI_SECRET: "test-rapidapi-secret-0123456789",
+  STRIPE_SECRET_KEY: "sk_test_fakegatewaykey0000000000000000",
+  STRIPE_WEBHOOK_SECRET: "whsec_test_fakewebhooksecret000000000000",
 } as const;

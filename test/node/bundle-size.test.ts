@@ -17,8 +17,9 @@ describe("npm run size", () => {
     const [raw, gzipped] = [Number(match?.[1]), Number(match?.[2])];
     expect(gzipped).toBeGreaterThan(0);
     expect(gzipped).toBeLessThan(raw);
-    // Unminified the bundle is about 1.3 MiB (2026-11-30); minified about 0.7 MiB. A budget, not a
-    // measurement: raise it deliberately when a feature needs the room.
-    expect(raw).toBeLessThan(1024 * 1024);
+    // Unminified the bundle is about 1.3 MiB (2026-11-30); minified about 0.7 MiB, and 1.03 MiB
+    // (228 KiB gzipped) since the `stripe` library came with Checkout and webhooks (it brings every
+    // Stripe resource). A budget, not a measurement: raise it deliberately when a feature needs the room.
+    expect(raw).toBeLessThan(1.25 * 1024 * 1024);
   }, 150_000);
 });

@@ -1,35 +1,16 @@
-import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeUpstream, startFakeUpstream } from "../fakes/upstream.ts";
 import { type FoundRedis, findRedis, startUpstashLocal, type UpstashLocal } from "./helpers/redis.ts";
+import { type SwitchableProxy, switchableProxy } from "./helpers/switchable-proxy.ts";
 import { type DevServer, startDevServer } from "./helpers/wrangler-dev.ts";
 
 /**
  * The real Worker (wrangler dev) on the Upstash Redis store: a local Upstash endpoint over a real
  * redis-server, reached through a switchable proxy so the store can be cut off mid-test.
  */
-type Mode = "pass" | "refuse" | "hang";
-let mode: Mode = "pass";
-
-function switchableProxy(target: () => string): Promise<Server> {
-  const server = createServer((req, res) => {
-    if (mode === "refuse") return req.socket.destroy();
-    if (mode === "hang") return; // never answers
-    const url = new URL(req.url ?? "/", target()).href;
-    const upstream = httpRequest(url, { method: req.method, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
-  });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
-}
-
 const found: FoundRedis | null = await findRedis();
 let endpoint: UpstashLocal;
-let proxy: Server;
+let proxy: SwitchableProxy;
 let openai: FakeUpstream;
 let gateway: DevServer;
 const seedKey = `aib_redisdev${crypto.randomUUID().replaceAll("-", "")}`.slice(0, 36);
@@ -41,7 +22,7 @@ describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
     openai = await startFakeUpstream("openai");
     gateway = await startDevServer({
       vars: {
-        UPSTASH_REDIS_REST_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+        UPSTASH_REDIS_REST_URL: proxy.url,
         UPSTASH_REDIS_REST_TOKEN: endpoint.token,
         OPENAI_API_KEY: "sk-fake-gateway-key",
         OPENAI_BASE_URL: `${openai.url}/v1`,
@@ -53,7 +34,6 @@ describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
   afterAll(async () => {
     await gateway?.stop();
     await openai?.close();
-    proxy?.closeAllConnections();
     proxy?.close();
     await endpoint?.close();
     await found?.stop();
@@ -68,7 +48,7 @@ describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
     });
 
   it("seeds, meters a chat call and shows the ledger on Redis", async () => {
-    mode = "pass";
+    proxy.mode = "pass";
     const before = await fetch(`${gateway.url}/v1/balance`, { headers: auth });
     expect(before.status).toBe(200);
     const start = ((await before.json()) as { credits_micros: number }).credits_micros;
@@ -90,7 +70,7 @@ describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
 
   for (const outage of ["refuse", "hang"] as const) {
     it(`with the store unreachable (${outage}), balance and metered routes answer 503 within 2 s and call no provider`, async () => {
-      mode = outage;
+      proxy.mode = outage;
       try {
         for (const call of [
           () => fetch(`${gateway.url}/v1/balance`, { headers: auth }),
@@ -106,7 +86,7 @@ describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
         }
         expect(openai.requests.filter((r) => r.rawBody.includes("outage-marker"))).toEqual([]);
       } finally {
-        mode = "pass";
+        proxy.mode = "pass";
       }
     });
   }

@@ -3,6 +3,8 @@ import { createRouter } from "../../lib/create-app.ts";
 import type { AppOpenAPI } from "../../lib/types.ts";
 import * as handlers from "./admin.handlers.ts";
 import * as routes from "./admin.routes.ts";
+import { paymentEvents } from "./billing-events.handlers.ts";
+import { listPaymentEvents } from "./billing-events.routes.ts";
 
 /** Admin routes; `requireAdmin` guards `/admin/*` in app.ts. `app` is the whole gateway, for its full document. */
 export function adminRouter(app: AppOpenAPI) {
@@ -10,5 +12,6 @@ export function adminRouter(app: AppOpenAPI) {
     .openapi(routes.addCredits, handlers.addCredits)
     .openapi(routes.createAccount, handlers.createAccount)
     .openapi(routes.createAccountKey, handlers.createAccountKey)
+    .openapi(listPaymentEvents, paymentEvents)
     .get("/admin/openapi.json", (c) => c.json(withServer(openAPIDocument(app, "admin"), c.req.url)));
 }

@@ -32,6 +32,7 @@ function toPublicEntry(entry: LedgerEntry) {
     model: entry.model ?? null,
     usage: entry.usage ?? null,
     uncollected_micros: entry.uncollected_micros ?? null,
+    amount_paid_cents: entry.amount_paid_cents ?? null,
   };
 }
 

@@ -26,7 +26,13 @@ export const LedgerEntrySchema = z
         example: { input: 16, output: 300 },
       }),
     uncollected_micros: z.number().int().nullable().openapi({
-      description: "`uncollected` entries: cost the balance could not cover",
+      description:
+        "`uncollected` entries: cost the balance could not cover (or, for a payment, a claw-back it could not)",
+    }),
+    amount_paid_cents: z.number().int().nullable().openapi({
+      description:
+        "Payment entries (`purchase`, `clawback`, `reversal`): what the payment they belong to was, in US cents",
+      example: null,
     }),
   })
   .openapi("LedgerEntry");

@@ -1,3 +1,4 @@
+import { randomHex } from "../../lib/crypto.ts";
 import type { LedgerEntry, LedgerReason } from "../ports.ts";
 
 /** SQLite rows of an account object's ledger, and how they read back as ledger entries. */
@@ -15,14 +16,16 @@ export type EntryRow = {
   usage: string | null;
   cost_usd: string | null;
   uncollected: number | null;
+  paid_cents: number | null;
 };
-export type NewEntry = Omit<EntryRow, "seq" | "id" | "created_at" | "balance_after" | "usage"> & {
+export type NewEntry = Omit<EntryRow, "seq" | "id" | "created_at" | "balance_after" | "usage" | "paid_cents"> & {
   usage: Record<string, number> | null;
   idempotency_key: string;
+  paid_cents?: number | null;
 };
 
 export const ENTRY_COLUMNS =
-  "seq, id, amount, reason, reference, created_at, balance_after, request_id, provider, model, usage, cost_usd, uncollected";
+  "seq, id, amount, reason, reference, created_at, balance_after, request_id, provider, model, usage, cost_usd, uncollected, paid_cents";
 
 /** The account row, its ledger and its holds; its keys live in account-keys.ts. */
 export const LEDGER_SCHEMA = [
@@ -49,7 +52,8 @@ export const LEDGER_SCHEMA = [
     model TEXT,
     usage TEXT,
     cost_usd TEXT,
-    uncollected INTEGER
+    uncollected INTEGER,
+    paid_cents INTEGER
   )`,
   "CREATE INDEX IF NOT EXISTS ledger_reason_time ON ledger (reason, created_at)",
   `CREATE TABLE IF NOT EXISTS holds (
@@ -74,6 +78,44 @@ export function toEntry(accountId: string, row: EntryRow): LedgerEntry {
     usage: row.usage === null ? null : (JSON.parse(row.usage) as Record<string, number>),
     cost_usd: row.cost_usd,
     uncollected_micros: row.uncollected,
+    amount_paid_cents: row.paid_cents,
     seq: row.seq,
   };
+}
+
+/** Ledgers created before payment entries lack their column. */
+export function migrateLedger(sql: SqlStorage): void {
+  const columns = sql.exec<{ name: string }>("PRAGMA table_info(ledger)").toArray();
+  if (!columns.some((column) => column.name === "paid_cents"))
+    sql.exec("ALTER TABLE ledger ADD COLUMN paid_cents INTEGER");
+}
+
+/** Moves the balance and writes its entry: callers run it inside a transaction. */
+export function writeEntry(sql: SqlStorage, accountId: string, entry: NewEntry, now: number): LedgerEntry {
+  const [{ balance }] = sql
+    .exec<{ balance: number }>("UPDATE account SET balance = balance + ? WHERE one = 1 RETURNING balance", entry.amount)
+    .toArray() as [{ balance: number }];
+  const usage = entry.usage === null ? null : JSON.stringify(entry.usage);
+  const [row] = sql
+    .exec<EntryRow>(
+      `INSERT INTO ledger (id, amount, reason, reference, idempotency_key, created_at, balance_after,
+         request_id, provider, model, usage, cost_usd, uncollected, paid_cents)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING ${ENTRY_COLUMNS}`,
+      `le_${randomHex(12)}`,
+      entry.amount,
+      entry.reason,
+      entry.reference,
+      entry.idempotency_key,
+      now,
+      balance,
+      entry.request_id,
+      entry.provider,
+      entry.model,
+      usage,
+      entry.cost_usd,
+      entry.uncollected,
+      entry.paid_cents ?? null,
+    )
+    .toArray() as [EntryRow];
+  return toEntry(accountId, row);
 }

@@ -1,3 +1,4 @@
+import { type PaymentResult, type Payments, UNASSIGNED_PAYMENTS } from "../payment-ports.ts";
 import type { Accounts, CreditResult, KeyIndex, Ledger, ReserveResult, Store } from "../ports.ts";
 import { reach as reachStore, refusedKey, type StoreFailure } from "../reach.ts";
 import { KEY_REFUSED, type KeyRefused } from "./account-keys.ts";
@@ -75,5 +76,20 @@ export function createDurableObjectStore(env: DurableObjectBindings): Store {
       reach("ledger.daily", async () => admitted(await account(id).daily(since, clock(), presented))),
   };
 
-  return { kind: "durable-object", keys, accounts, ledger };
+  // Events no account could be found for live in an object of their own (no account has this id).
+  const unassigned = () => account(UNASSIGNED_PAYMENTS);
+  const payments: Payments = {
+    purchase: (id, request, now) =>
+      reach("payments.purchase", async () => (await account(id).purchase(id, request, now)) as PaymentResult),
+    adjust: (id, adjustment, now) =>
+      reach("payments.adjust", async () => (await account(id).adjustPayment(id, adjustment, now)) as PaymentResult),
+    record: (id, request, now) =>
+      reach("payments.record", async () => ({
+        status: await (id === null ? unassigned() : account(id)).recordPayment(id, request, now),
+      })),
+    events: (id, limit) =>
+      reach("payments.events", () => (id === null ? unassigned() : account(id)).paymentEvents(limit)),
+  };
+
+  return { kind: "durable-object", keys, accounts, ledger, payments };
 }

@@ -14,6 +14,9 @@ export interface RedisLayout {
     keys: string;
     keystate: string;
     daily: string;
+    pay: string;
+    pevents: string;
+    owing: string;
   };
   /** The key index entry of a key hash. */
   keyOf(hash: string): string;

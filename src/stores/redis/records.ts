@@ -59,6 +59,7 @@ export function entryJson(fields: {
   model?: string | null;
   usage?: Record<string, number> | null;
   cost_usd?: string | null;
+  amount_paid_cents?: number | null;
 }): string {
   const entry: StaticEntry = {
     id: `le_${randomHex(12)}`,
@@ -70,6 +71,7 @@ export function entryJson(fields: {
     model: fields.model ?? null,
     usage: fields.usage ?? null,
     cost_usd: fields.cost_usd ?? null,
+    ...(fields.amount_paid_cents === undefined ? {} : { amount_paid_cents: fields.amount_paid_cents }),
   };
   return JSON.stringify(entry);
 }

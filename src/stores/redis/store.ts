@@ -4,6 +4,7 @@ import type { CreditResult, DailyUsage, Ledger, Store } from "../ports.ts";
 import { reach as reachStore } from "../reach.ts";
 import { type RedisLayout, redisAccounts, redisKeyIndex } from "./accounts.ts";
 import { classifyRedisError } from "./errors.ts";
+import { redisPayments } from "./payments.ts";
 import { admitted, clock, entryJson, fieldMap, parseEntry, presentedArgs, type Reply, toBalance } from "./records.ts";
 import * as lua from "./scripts.ts";
 
@@ -25,6 +26,9 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
         keys: `${base}:keys`,
         keystate: `${base}:keystate`,
         daily: `${base}:daily`,
+        pay: `${base}:pay`,
+        pevents: `${base}:pevents`,
+        owing: `${base}:owing`,
       };
     },
     keyOf: (hash) => `${prefix}{k:${hash}}`,
@@ -157,5 +161,11 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
       }),
   };
 
-  return { kind: "redis", keys: redisKeyIndex(redis, layout), accounts: redisAccounts(redis, layout), ledger };
+  return {
+    kind: "redis",
+    keys: redisKeyIndex(redis, layout),
+    accounts: redisAccounts(redis, layout),
+    ledger,
+    payments: redisPayments(redis, layout),
+  };
 }

@@ -1,0 +1,62 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { MAX_CHECKOUT_CREDITS, MIN_CHECKOUT_CREDITS } from "../../billing/credits-price.ts";
+import { BODY_ERRORS, errorResponses, jsonBody, jsonContent } from "../../lib/openapi.ts";
+import { KEY_HOLDER_SECURITY } from "../security.ts";
+
+export const CheckoutBodySchema = z
+  .object({
+    credits: z
+      .number()
+      .int()
+      .min(MIN_CHECKOUT_CREDITS)
+      .max(MAX_CHECKOUT_CREDITS)
+      .openapi({
+        description: `Whole credits to buy, ${MIN_CHECKOUT_CREDITS} to ${MAX_CHECKOUT_CREDITS.toLocaleString("en-US")}. The price is credits × the gateway's USD per credit ($0.01 unless the operator set another), charged in USD; an amount that does not come to whole cents, or to between $0.50 and $999,999.99, is refused with 400 naming credits.`,
+        example: 5000,
+      }),
+  })
+  .openapi("CheckoutRequest");
+
+export const CheckoutSessionSchema = z
+  .object({
+    id: z.string().openapi({ description: "The Stripe Checkout Session id", example: "cs_test_a1b2c3d4e5f6" }),
+    url: z.string().openapi({
+      description: "Send the customer here to pay; the credits arrive once Stripe reports the payment",
+      example: "https://checkout.stripe.com/c/pay/cs_test_a1b2c3d4e5f6",
+    }),
+  })
+  .openapi("CheckoutSession");
+
+export const checkout = createRoute({
+  method: "post",
+  path: "/v1/billing/checkout",
+  tags: ["Billing"],
+  operationId: "createCheckout",
+  summary: "Buy credits with Stripe Checkout",
+  description:
+    "Creates a Stripe Checkout Session for the credits and answers its URL. The credits are added to your balance, once, when Stripe confirms the payment (a ledger entry `purchase`); a refund or a dispute takes them back (`clawback`). Send an `Idempotency-Key` header to make retries safe: the same key answers the same session.",
+  security: KEY_HOLDER_SECURITY,
+  request: {
+    headers: z.object({
+      "Idempotency-Key": z
+        .string()
+        .regex(/^[\x21-\x7e]{1,255}$/, "must be 1 to 255 printable characters")
+        .optional()
+        .openapi({ example: "checkout-2026-11-30-001" }),
+    }),
+    body: jsonBody(CheckoutBodySchema, "How many credits to buy"),
+  },
+  responses: {
+    200: jsonContent(CheckoutSessionSchema, "The Checkout Session to send the customer to"),
+    ...errorResponses(
+      "MISSING_API_KEY",
+      "INVALID_API_KEY",
+      "FORBIDDEN",
+      "PROVIDER_ERROR",
+      "PROVIDER_RATE_LIMITED",
+      "BILLING_NOT_CONFIGURED",
+      "STORE_UNAVAILABLE",
+      ...BODY_ERRORS,
+    ),
+  },
+});

@@ -1,0 +1,114 @@
+import type { Balance } from "./ports.ts";
+
+/**
+ * Payments from a payment provider (Stripe): purchases, refunds and disputes, each one atomic step
+ * on the account, idempotent by the provider's event id (stored in that same step), every balance
+ * change with its ledger entry. A payment intent's state is kept whatever order its events arrive
+ * in: a refund or dispute seen before its purchase is remembered and applied when the purchase lands.
+ *
+ * Per payment intent the store keeps what was granted, the refunded share and the active disputes'
+ * shares (in µcr, as the Worker computed them from the provider's amounts), and what was clawed back
+ * and what is owed. After every step, clawed + owed = min(granted, refunded + disputed): a claw-back
+ * takes what the balance holds and records the rest as owed (an `uncollected` entry); a won dispute
+ * first cancels what is owed, then gives back (`reversal`) what was taken. What is owed is taken
+ * (`clawback`, reference `stripe:owed`) from the next purchase, in the same step as its grant.
+ */
+
+/** Where events no account could be found for are kept: an account id no account has (generated ids start `acct_`). */
+export const UNASSIGNED_PAYMENTS = "payments:unassigned";
+
+/** What every payment event names. */
+export interface PaymentEventRef {
+  /** The provider's event id: an event applies once, however often it is delivered. */
+  event_id: string;
+  /** e.g. `checkout.session.completed`. */
+  event_type: string;
+}
+
+export interface PurchaseRequest extends PaymentEventRef {
+  /** The checkout session: a session grants once, whatever event (or how many) reports it. */
+  session_id: string;
+  payment_intent: string | null;
+  amount_paid_cents: number;
+  amount_micros: number;
+}
+
+/** Refunds carry the payment's cumulative refunded share; the largest seen is kept. */
+export type PaymentAdjustment = PaymentEventRef & { payment_intent: string; amount_paid_cents: number } & (
+    | { kind: "refund"; refunded_cents: number; target_micros: number }
+    /** A dispute opened (or closed lost): its share is clawed back, once per dispute; the account is flagged. */
+    | { kind: "dispute"; dispute_id: string; disputed_cents: number; target_micros: number }
+    /** A dispute won (or an inquiry closed): its share no longer counts, and is given back. */
+    | { kind: "dispute_won"; dispute_id: string }
+  );
+
+export type PaymentOutcome =
+  /** The balance moved (or a pending claw-back was stored) and the event is recorded. */
+  | "granted"
+  | "clawed_back"
+  | "reversed"
+  /** Recorded for a payment not granted yet: applied when its purchase lands. */
+  | "pending"
+  /** Recorded; the money was already in the state this event asks for (e.g. a second event for one session). */
+  | "unchanged"
+  /** Recorded only (a failed payment, an unpaid session, an event without credits or account). */
+  | "recorded"
+  /** The grant would take the balance past 2^53 - 1 µcr: recorded, nothing granted. */
+  | "limit_exceeded";
+
+export type PaymentResult =
+  | {
+      status: "applied" | "replayed";
+      outcome: PaymentOutcome;
+      /** Net balance change of this event: + granted or given back, - clawed back. */
+      changed_micros: number;
+      /** What this event recorded as owed (a claw-back the balance could not cover). */
+      owed_micros: number;
+      balance: Balance;
+    }
+  | { status: "account_not_found" };
+
+export interface PaymentEventRecord {
+  event_id: string;
+  event_type: string;
+  /** Null for events no account could be found for. */
+  account_id: string | null;
+  /** The provider's object: checkout session, payment intent or dispute id. */
+  reference: string | null;
+  outcome: PaymentOutcome;
+  changed_micros: number;
+  owed_micros: number;
+  /** Why an event was only recorded. */
+  note: string | null;
+  created_at: number;
+}
+
+export interface RecordRequest extends PaymentEventRef {
+  reference: string | null;
+  note: string | null;
+}
+
+export interface PaymentStanding {
+  /** Claw-backs the balance could not cover, not yet settled. */
+  owed_micros: number;
+  /** When a dispute was first opened against the account. */
+  disputed_at: number | null;
+}
+
+export interface Payments {
+  /**
+   * Grants a paid checkout session once (by session and by event id), then applies any claw-back
+   * already recorded for its payment intent, then collects what the account owes.
+   */
+  purchase(accountId: string, request: PurchaseRequest, now: number): Promise<PaymentResult>;
+  /** A refund or a dispute: moves the payment intent's state and applies the difference. */
+  adjust(accountId: string, adjustment: PaymentAdjustment, now: number): Promise<PaymentResult>;
+  /** An event that moves no money, on the account; null keeps it with the unassigned events. Idempotent by event id. */
+  record(
+    accountId: string | null,
+    request: RecordRequest,
+    now: number,
+  ): Promise<{ status: "recorded" | "replayed" | "account_not_found" }>;
+  /** Newest first; null lists the unassigned events. */
+  events(accountId: string | null, limit: number): Promise<{ events: PaymentEventRecord[]; standing: PaymentStanding }>;
+}

@@ -1,0 +1,124 @@
+import type { Redis } from "@upstash/redis/cloudflare";
+import {
+  type PaymentEventRecord,
+  type PaymentOutcome,
+  type PaymentResult,
+  type Payments,
+  type RecordRequest,
+  UNASSIGNED_PAYMENTS,
+} from "../payment-ports.ts";
+import type { LedgerReason } from "../ports.ts";
+import type { RedisLayout } from "./accounts.ts";
+import * as lua from "./payment-scripts.ts";
+import { entryJson, type Reply, toBalance } from "./records.ts";
+
+/** `seq|outcome|changed|owed|json`, as the scripts write event records. */
+function parseRecord(member: string): PaymentEventRecord {
+  const parts = member.split("|", 4);
+  const json = member.slice(parts.join("|").length + 1);
+  const [, outcome, changed, owed] = parts as [string, PaymentOutcome, string, string];
+  const fields = JSON.parse(json) as Omit<PaymentEventRecord, "outcome" | "changed_micros" | "owed_micros">;
+  return { ...fields, outcome, changed_micros: Number(changed), owed_micros: Number(owed) };
+}
+
+function recordJson(accountId: string | null, request: RecordRequest, now: number): string {
+  return JSON.stringify({
+    event_id: request.event_id,
+    event_type: request.event_type,
+    account_id: accountId,
+    reference: request.reference,
+    note: request.note,
+    created_at: now,
+  });
+}
+
+function toResult(accountId: string, reply: Reply[]): PaymentResult {
+  if (reply[0] === "account_not_found") return { status: "account_not_found" };
+  const record = parseRecord(reply[1] as string);
+  return {
+    status: reply[0] as "applied" | "replayed",
+    outcome: record.outcome,
+    changed_micros: record.changed_micros,
+    owed_micros: record.owed_micros,
+    balance: toBalance(accountId, reply.slice(2)),
+  };
+}
+
+export function redisPayments(redis: Redis, { account, reach }: RedisLayout): Payments {
+  const scripts = {
+    purchase: redis.createScript<Reply[]>(lua.PURCHASE),
+    adjust: redis.createScript<Reply[]>(lua.ADJUST),
+    record: redis.createScript<"recorded" | "replayed" | "account_not_found">(lua.RECORD),
+    events: redis.createScript<[string[], string, string]>(lua.PAYMENT_EVENTS),
+  };
+  const keysOf = (id: string) => {
+    const k = account(id);
+    return [k.acct, k.ledger, k.idem, k.pay, k.pevents, k.holds, k.hexp, k.owing];
+  };
+  const entry = (reason: LedgerReason, reference: string, paid: number, now: number) =>
+    entryJson({ reason, reference, created_at: now, amount_paid_cents: paid });
+
+  return {
+    purchase: (accountId, request, now) =>
+      reach("payments.purchase", async () => {
+        const intent = request.payment_intent ?? request.session_id;
+        const paid = request.amount_paid_cents;
+        const record = { ...request, reference: request.session_id, note: null };
+        const reply = await scripts.purchase.exec(keysOf(accountId), [
+          request.event_id,
+          request.session_id,
+          intent,
+          String(paid),
+          String(request.amount_micros),
+          String(now),
+          recordJson(accountId, record, now),
+          entry("purchase", `stripe:${request.session_id}`, paid, now),
+          entry("clawback", `stripe:${intent}`, paid, now),
+          entry("uncollected", `stripe:${intent}`, paid, now),
+          entry("clawback", "stripe:owed", paid, now),
+        ]);
+        return toResult(accountId, reply);
+      }),
+    adjust: (accountId, adjustment, now) =>
+      reach("payments.adjust", async () => {
+        const intent = adjustment.payment_intent;
+        const paid = adjustment.amount_paid_cents;
+        const dispute = adjustment.kind === "refund" ? "" : adjustment.dispute_id;
+        const reference = dispute ? `stripe:dispute:${dispute}` : `stripe:refund:${intent}`;
+        const target = adjustment.kind === "dispute_won" ? 0 : adjustment.target_micros;
+        const record = { ...adjustment, reference: dispute || intent, note: null };
+        const reply = await scripts.adjust.exec(keysOf(accountId), [
+          adjustment.event_id,
+          intent,
+          String(paid),
+          adjustment.kind,
+          dispute,
+          String(target),
+          String(now),
+          recordJson(accountId, record, now),
+          entry("clawback", reference, paid, now),
+          entry("uncollected", reference, paid, now),
+          entry("reversal", reference, paid, now),
+        ]);
+        return toResult(accountId, reply);
+      }),
+    record: (accountId, request, now) =>
+      reach("payments.record", async () => {
+        const k = account(accountId ?? UNASSIGNED_PAYMENTS);
+        const status = await scripts.record.exec(
+          [k.acct, k.pay, k.pevents],
+          [request.event_id, recordJson(accountId, request, now), accountId === null ? "0" : "1"],
+        );
+        return { status };
+      }),
+    events: (accountId, limit) =>
+      reach("payments.events", async () => {
+        const k = account(accountId ?? UNASSIGNED_PAYMENTS);
+        const [members, owed, disputedAt] = await scripts.events.exec([k.acct, k.pevents], [String(limit)]);
+        return {
+          events: members.map(parseRecord),
+          standing: { owed_micros: Number(owed), disputed_at: disputedAt ? Number(disputedAt) : null },
+        };
+      }),
+  };
+}

@@ -1,0 +1,175 @@
+// A fake Stripe API for the route tests (Node, started in test/global-setup.ts), reached through
+// STRIPE_BASE_URL by the real `stripe` library. It speaks Stripe's wire format: form-encoded requests,
+// Bearer secret keys, Idempotency-Key replays, JSON objects and `{error: {type, message}}` answers.
+//   POST /v1/checkout/sessions          creates a session (and, eagerly, its payment intent)
+//   GET  /v1/payment_intents/<id>        a payment intent created so or registered by a test
+// Test-only routes:
+//   GET  /__fake/requests?marker=<text>  recorded requests whose raw body contains the text
+//   POST /__fake/payment_intents         registers a payment intent (JSON body)
+//   POST /__fake/fail                    {"marker", "status"}: checkouts whose body holds the marker answer that status
+import { randomBytes } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface StripeRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  rawBody: string;
+  /** The form body, decoded into nested objects (`line_items[0][quantity]` → `line_items[0].quantity`). */
+  form: Record<string, unknown>;
+}
+
+export interface FakeStripe {
+  url: string;
+  requests: StripeRequest[];
+  close(): Promise<void>;
+}
+
+type Json = Record<string, unknown>;
+
+/** Stripe's bracket notation into nested objects and arrays. */
+export function decodeForm(raw: string): Json {
+  const root: Json = {};
+  for (const [key, value] of new URLSearchParams(raw)) {
+    const path = key.split(/\[|\]\[|\]/).filter((part) => part !== "");
+    let node: Json = root;
+    path.forEach((part, i) => {
+      if (i === path.length - 1) {
+        node[part] = value;
+        return;
+      }
+      node[part] ??= /^\d+$/.test(path[i + 1] ?? "") ? [] : {};
+      node = node[part] as Json;
+    });
+  }
+  return root;
+}
+
+const newId = (prefix: string) => `${prefix}_test_${randomBytes(12).toString("hex")}`;
+
+export async function startFakeStripe(secretKey: string): Promise<FakeStripe> {
+  const requests: StripeRequest[] = [];
+  const intents = new Map<string, Json>();
+  const replays = new Map<string, { body: string; status: number; answer: Json }>();
+  const failures: { marker: string; status: number }[] = [];
+
+  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, { "content-type": "application/json", "request-id": newId("req"), ...headers });
+    res.end(JSON.stringify(body));
+  };
+  const stripeError = (type: string, message: string, code?: string) => ({ error: { type, message, code } });
+
+  function createSession(form: Json): { status: number; answer: Json } {
+    const items = form.line_items as Json[] | undefined;
+    const price = (items?.[0]?.price_data ?? {}) as Json;
+    const amount = Number(price.unit_amount) * Number(items?.[0]?.quantity ?? 1);
+    if (form.mode !== "payment" || !Number.isSafeInteger(amount) || !form.success_url) {
+      return { status: 400, answer: stripeError("invalid_request_error", "Missing or invalid parameters.") };
+    }
+    const intent = newId("pi");
+    const metadata = ((form.payment_intent_data as Json | undefined)?.metadata ?? {}) as Json;
+    intents.set(intent, {
+      id: intent,
+      object: "payment_intent",
+      amount,
+      amount_received: amount,
+      currency: price.currency,
+      metadata,
+      status: "succeeded",
+    });
+    const id = newId("cs");
+    const session = {
+      id,
+      object: "checkout.session",
+      mode: form.mode,
+      status: "open",
+      payment_status: "unpaid",
+      amount_total: amount,
+      currency: price.currency,
+      client_reference_id: form.client_reference_id ?? null,
+      metadata: form.metadata ?? {},
+      // Real Stripe creates the payment intent when the customer pays; the fake names it at once.
+      payment_intent: intent,
+      success_url: form.success_url,
+      cancel_url: form.cancel_url ?? null,
+      url: `https://checkout.stripe.com/c/pay/${id}`,
+    };
+    return { status: 200, answer: session };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const rawBody = Buffer.concat(chunks).toString("utf8");
+    if (url.pathname === "/__fake/requests") {
+      const marker = url.searchParams.get("marker") ?? "";
+      return send(
+        res,
+        200,
+        requests.filter((r) => r.rawBody.includes(marker) || r.path.includes(marker)),
+      );
+    }
+    if (url.pathname === "/__fake/payment_intents") {
+      const intent = JSON.parse(rawBody) as Json;
+      intents.set(String(intent.id), { object: "payment_intent", ...intent });
+      return send(res, 200, intent);
+    }
+    if (url.pathname === "/__fake/fail") {
+      failures.push(JSON.parse(rawBody) as { marker: string; status: number });
+      return send(res, 200, {});
+    }
+    const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+    const record = { method: req.method ?? "GET", path: url.pathname, headers, rawBody, form: decodeForm(rawBody) };
+    requests.push(record);
+    if (headers.authorization !== `Bearer ${secretKey}`) {
+      return send(res, 401, stripeError("invalid_request_error", "Invalid API Key provided: sk_test_****"));
+    }
+    const intent = /^\/v1\/payment_intents\/([^/]+)$/.exec(url.pathname)?.[1];
+    if (req.method === "GET" && intent) {
+      const found = intents.get(intent);
+      if (found) return send(res, 200, found);
+      return send(
+        res,
+        404,
+        stripeError("invalid_request_error", `No such payment_intent: '${intent}'`, "resource_missing"),
+      );
+    }
+    if (req.method !== "POST" || url.pathname !== "/v1/checkout/sessions") {
+      return send(
+        res,
+        404,
+        stripeError("invalid_request_error", `Unrecognized request URL (${req.method}: ${url.pathname}).`),
+      );
+    }
+    const failure = failures.find((f) => rawBody.includes(encodeURIComponent(f.marker)) || rawBody.includes(f.marker));
+    if (failure) return send(res, failure.status, stripeError("api_error", "Something went wrong on Stripe's end."));
+    const key = headers["idempotency-key"];
+    const earlier = key === undefined ? undefined : replays.get(key);
+    if (earlier && earlier.body !== rawBody) {
+      const message =
+        "Keys for idempotent requests can only be used with the same parameters they were first used with.";
+      return send(res, 400, stripeError("idempotency_error", message));
+    }
+    if (earlier) return send(res, earlier.status, earlier.answer, { "idempotent-replayed": "true" });
+    const created = createSession(record.form);
+    if (key !== undefined) replays.set(key, { body: rawBody, ...created });
+    return send(res, created.status, created.answer);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => send(res, 500, stripeError("api_error", String(error))));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
