@@ -1,4 +1,5 @@
 import type { Payments } from "./payment-ports.ts";
+import type { RapidApiBilling } from "./rapidapi-ports.ts";
 
 /**
  * The store ports. Two adapters implement them (Durable Objects, Upstash Redis) and one
@@ -217,4 +218,5 @@ export interface Store {
   accounts: Accounts;
   ledger: Ledger;
   payments: Payments;
+  rapidapi: RapidApiBilling;
 }

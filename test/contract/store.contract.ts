@@ -4,6 +4,7 @@ import { acct, charge, fund, hold, T0 } from "./contract-helpers.ts";
 import { disputesContract } from "./store-disputes.contract.ts";
 import { keysContract } from "./store-keys.contract.ts";
 import { paymentsContract } from "./store-payments.contract.ts";
+import { rapidApiContract } from "./store-rapidapi.contract.ts";
 
 /**
  * The behaviour every store adapter must have. Each adapter's test file calls this with a
@@ -255,5 +256,6 @@ export function storeContract(name: string, makeStore: () => Store) {
     keysContract(makeStore);
     paymentsContract(makeStore);
     disputesContract(makeStore);
+    rapidApiContract(makeStore);
   });
 }

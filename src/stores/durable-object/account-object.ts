@@ -15,9 +15,11 @@ import type {
   SettleResult,
   UsageCharge,
 } from "../ports.ts";
+import type { RapidApiAccrual, RapidApiDay, RapidApiOutcome } from "../rapidapi-ports.ts";
 import { AccountKeys, KEY_REFUSED, type KeyRefused } from "./account-keys.ts";
 import { AccountLedger } from "./account-ledger.ts";
 import { AccountPayments } from "./account-payments.ts";
+import { AccountRapidApi } from "./account-rapidapi.ts";
 import { ENTRY_COLUMNS, type EntryRow, LEDGER_SCHEMA, migrateLedger, toEntry } from "./ledger-rows.ts";
 
 /**
@@ -32,6 +34,7 @@ export class AccountObject extends DurableObject {
   private readonly keys: AccountKeys;
   private readonly ledger: AccountLedger;
   private readonly payments: AccountPayments;
+  private readonly rapidapi: AccountRapidApi;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
@@ -42,6 +45,7 @@ export class AccountObject extends DurableObject {
     this.keys = new AccountKeys(this.sql);
     this.ledger = new AccountLedger(this.sql);
     this.payments = new AccountPayments(this.ledger);
+    this.rapidapi = new AccountRapidApi(this.ledger);
   }
 
   create(account: Omit<AccountInfo, "created_at">, now: number): AccountInfo {
@@ -213,6 +217,14 @@ export class AccountObject extends DurableObject {
   /** A null account is the object that keeps the unassigned events. */
   recordPayment(accountId: string | null, request: RecordRequest, now: number) {
     return this.storage.transactionSync(() => this.payments.record(accountId, request, now));
+  }
+
+  accrueRapidApi(accountId: string, accrual: RapidApiAccrual, now: number): RapidApiOutcome {
+    return this.storage.transactionSync(() => this.rapidapi.accrue(accountId, accrual, now));
+  }
+
+  rapidApiReport(from: string, to: string): RapidApiDay[] {
+    return this.rapidapi.report(from, to);
   }
 
   paymentEvents(limit: number) {

@@ -1,5 +1,6 @@
 import { type PaymentResult, type Payments, UNASSIGNED_PAYMENTS } from "../payment-ports.ts";
 import type { Accounts, CreditResult, KeyIndex, Ledger, ReserveResult, Store } from "../ports.ts";
+import type { RapidApiBilling, RapidApiOutcome } from "../rapidapi-ports.ts";
 import { reach as reachStore, refusedKey, type StoreFailure } from "../reach.ts";
 import { KEY_REFUSED, type KeyRefused } from "./account-keys.ts";
 import type { AccountObject } from "./account-object.ts";
@@ -91,5 +92,11 @@ export function createDurableObjectStore(env: DurableObjectBindings): Store {
       reach("payments.events", () => (id === null ? unassigned() : account(id)).paymentEvents(limit)),
   };
 
-  return { kind: "durable-object", keys, accounts, ledger, payments };
+  const rapidapi: RapidApiBilling = {
+    accrue: (id, accrual, now) =>
+      reach("rapidapi.accrue", async () => (await account(id).accrueRapidApi(id, accrual, now)) as RapidApiOutcome),
+    report: (id, from, to) => reach("rapidapi.report", () => account(id).rapidApiReport(from, to)),
+  };
+
+  return { kind: "durable-object", keys, accounts, ledger, payments, rapidapi };
 }

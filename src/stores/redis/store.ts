@@ -5,6 +5,7 @@ import { reach as reachStore } from "../reach.ts";
 import { type RedisLayout, redisAccounts, redisKeyIndex } from "./accounts.ts";
 import { classifyRedisError } from "./errors.ts";
 import { redisPayments } from "./payments.ts";
+import { redisRapidApi } from "./rapidapi.ts";
 import { admitted, clock, entryJson, fieldMap, parseEntry, presentedArgs, type Reply, toBalance } from "./records.ts";
 import * as lua from "./scripts.ts";
 
@@ -167,5 +168,6 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
     accounts: redisAccounts(redis, layout),
     ledger,
     payments: redisPayments(redis, layout),
+    rapidapi: redisRapidApi(redis, layout),
   };
 }

@@ -1,0 +1,41 @@
+import { HELPERS } from "./lua-helpers.ts";
+
+/**
+ * One RapidAPI accrual, atomically (see src/stores/rapidapi-ports.ts). `unbilled` carries what is
+ * owed and not yet billed; the credits billed are exact: fmod is exact on doubles, so the division
+ * below is too, for every integer balance up to 2^53 - 1.
+ * KEYS: acct, ledger, idem, daily. ARGV: call id, amount µcr ('' bills only), bill (1/0), account id,
+ * plan ('' for none), now, entry json, UTC day.
+ */
+export const ACCRUE = `${HELPERS}
+local acct, ledger, idem, daily = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local call, now, day = ARGV[1], tonumber(ARGV[6]), ARGV[8]
+local function outcome(status, credits)
+  local v = redis.call('HMGET', acct, 'balance', 'unbilled')
+  return {status, fmt(credits), v[2] or '0', fmt(-tonumber(v[1] or '0'))}
+end
+local prior = redis.call('HGET', idem, 'rapid:' .. call)
+if prior then return outcome('replayed', tonumber(prior)) end
+ensure(acct, ARGV[4], 'rapidapi', now)
+if ARGV[5] ~= '' then redis.call('HSET', acct, 'plan', ARGV[5]) end
+if ARGV[2] ~= '' then
+  local amount = tonumber(ARGV[2])
+  write(acct, ledger, idem, 'usage:rapid:' .. call, -amount, '', ARGV[7])
+  redis.call('HINCRBY', acct, 'unbilled', fmt(amount))
+  redis.call('HINCRBY', daily, 'c:' .. day, fmt(amount))
+  redis.call('HINCRBY', daily, 'n:' .. day, 1)
+end
+local credits = 0
+if ARGV[3] == '1' then
+  local unbilled = tonumber(redis.call('HGET', acct, 'unbilled') or '0')
+  if unbilled > 0 then
+    local rest = math.fmod(unbilled, 1000000)
+    credits = (unbilled - rest) / 1000000
+    if rest > 0 then credits = credits + 1 end
+    redis.call('HINCRBY', acct, 'unbilled', fmt(-credits * 1000000))
+    redis.call('HINCRBY', daily, 'b:' .. day, fmt(credits))
+  end
+end
+redis.call('HSET', idem, 'rapid:' .. call, fmt(credits))
+return outcome('applied', credits)
+`;
