@@ -360,7 +360,9 @@ export interface components {
              * @example null
              */
             plan: string | null;
-            /** @description RapidAPI only: cost not yet billed through X-RapidAPI-Billing */
+            /** @description RapidAPI only: everything your calls have cost, in micro-credits */
+            accrued_micros?: number;
+            /** @description RapidAPI only: cost not yet billed through X-RapidAPI-Billing (negative: the part of a billed credit not used yet) */
             unbilled_micros?: number;
         };
         /**

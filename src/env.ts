@@ -102,6 +102,16 @@ export const EnvSchema = z
     UPSTREAM_IDLE_TIMEOUT_MS: positiveInt(30_000, 600_000),
     DEFAULT_MAX_OUTPUT_TOKENS: positiveInt(4096, 1_000_000),
     MAX_BODY_BYTES: positiveInt(1_048_576, 100 * 1_048_576),
+    // The unit RapidAPI bills subscribers in: the object name in X-RapidAPI-Billing (a header token).
+    RAPIDAPI_BILLING_OBJECT: z.preprocess(
+      blankToUndefined,
+      z
+        .string()
+        .regex(/^[A-Za-z0-9_-]{1,64}$/, {
+          error: "expected letters, digits, _ or -, as RapidAPI names billing objects",
+        })
+        .default("Credits"),
+    ),
     // How long an isolate trusts a key's mapping without asking the key index; 0 turns the cache off.
     KEY_CACHE_TTL_MS: wholeNumber(60_000, 0, 600_000),
     CORS_ORIGINS: origins(),

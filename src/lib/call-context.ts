@@ -11,6 +11,7 @@ export function callContext(c: Context<HonoEnv>): CallContext {
     deps: services,
     firstByteMs: config.UPSTREAM_TIMEOUT_MS,
     idleMs: config.UPSTREAM_IDLE_TIMEOUT_MS,
+    rapidApiBillingObject: config.RAPIDAPI_BILLING_OBJECT,
     ...(c.req.raw.signal ? { clientSignal: c.req.raw.signal } : {}),
     waitUntil(promise) {
       try {

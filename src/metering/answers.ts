@@ -1,13 +1,12 @@
 import { ApiError } from "../lib/errors.ts";
 import { withTimeout } from "../lib/time.ts";
-import { type CallContext, creditHeaders } from "./call-context.ts";
-import type { Hold } from "./hold.ts";
-import type { Meter, UsageNotes } from "./meter.ts";
+import type { CallContext } from "./call-context.ts";
+import type { CallMeter, UsageNotes } from "./meter.ts";
 import type { UsageRecord } from "./pricing.ts";
 
 interface AnswerInput {
   ctx: CallContext;
-  meter: Meter<Hold>;
+  meter: CallMeter;
   /** Aborts the upstream call (every request of it). */
   controller: AbortController;
 }
@@ -58,10 +57,10 @@ export async function jsonAnswer(
     ctx.clientSignal?.removeEventListener("abort", onClientGone);
   }
   if (parsed instanceof ApiError) throw parsed; // meteredCall releases the hold
-  const settled = await meter.settle(parsed.usage);
+  const billing = await meter.settle(parsed.usage);
   return new Response(JSON.stringify(parsed.body), {
     status: 200,
-    headers: { "content-type": "application/json", ...creditHeaders(settled) },
+    headers: { "content-type": "application/json", ...billing },
   });
 }
 
@@ -122,7 +121,7 @@ export async function bytesAnswer(
   } finally {
     ctx.clientSignal?.removeEventListener("abort", onClientGone);
   }
-  const settled = await meter.settle(input.usage, input.notes);
+  const billing = await meter.settle(input.usage, input.notes);
   const body = new ReadableStream<Uint8Array>({
     start(client) {
       client.enqueue(first);
@@ -142,7 +141,7 @@ export async function bytesAnswer(
       return reader.cancel().catch(() => {});
     },
   });
-  const headers: Record<string, string> = { ...creditHeaders(settled) };
+  const headers: Record<string, string> = { ...billing };
   headers["content-type"] = response.headers.get("content-type") || input.contentType;
   return new Response(body, { status: 200, headers });
 }

@@ -16,6 +16,8 @@ export interface CallContext {
   streamMaxMs?: number;
   /** Aborts when the client goes away. */
   clientSignal?: AbortSignal;
+  /** RAPIDAPI_BILLING_OBJECT: the unit RapidAPI subscribers are billed in (`Credits`). */
+  rapidApiBillingObject: string;
   /** Keeps the settle alive after the answer is sent. */
   waitUntil(promise: Promise<unknown>): void;
 }

@@ -2,13 +2,15 @@ import type { Caller } from "../lib/caller.ts";
 import { randomHex } from "../lib/crypto.ts";
 import { ApiError } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
+import { formatCredits } from "../lib/money.ts";
 import type { Store } from "../stores/ports.ts";
+import { creditHeaders } from "./call-context.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 import { type CallProgress, type Hold, insufficientCredits } from "./hold.ts";
 import { type Priced, type PricingConfig, priceUsage, type UsageRecord } from "./pricing.ts";
 
 /** Settle and release are idempotent by hold id, so a store blip at the end of a call is retried. */
-async function retried<T>(work: () => Promise<T>, delays = [100, 400]): Promise<T> {
+export async function retried<T>(work: () => Promise<T>, delays = [100, 400]): Promise<T> {
   for (const delay of delays) {
     try {
       return await work();
@@ -25,6 +27,48 @@ async function retried<T>(work: () => Promise<T>, delays = [100, 400]): Promise<
  * prices the largest usage the upstream request allows. Such a call is the provider's failure.
  */
 export const SANE_USAGE_FACTOR = 10;
+
+/**
+ * Prices a call's usage, or undefined when it cannot be priced (bad counts) or, for usage a
+ * provider reported, when it is out of any sane range. The hold's own estimates are capped at it.
+ */
+export function priceCall(
+  deps: MeterDeps,
+  entry: CatalogEntry,
+  hold: Hold,
+  usage: UsageRecord,
+  reported: boolean,
+): Priced | undefined {
+  try {
+    const priced = priceUsage(entry, usage, deps.now(), deps.pricing);
+    return !reported || priced.micros <= SANE_USAGE_FACTOR * Math.max(hold.micros, 1) ? priced : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Usage a provider reported that the gateway cannot trust: the call is the provider's failure. */
+export function usageOutOfRange(): ApiError {
+  return new ApiError(
+    "PROVIDER_ERROR",
+    "The provider reported usage the gateway cannot trust. Nothing was charged; retry later.",
+  );
+}
+
+/** What every metered call's accounting offers the answer handlers, prepaid or RapidAPI. */
+export interface CallMeter<H extends Hold = Hold> {
+  readonly hold: H;
+  /** Resolves once the store has the call's ending (or gave up): hand it to waitUntil. */
+  readonly ended: Promise<void>;
+  /** Charges the usage the provider reported; resolves with the headers the answer carries. */
+  settle(usage: UsageRecord, notes?: UsageNotes): Promise<Record<string, string>>;
+  /** A call cut short once the provider was called: the hold's fair estimate, never above it. */
+  settleInterrupted(progress: CallProgress): void;
+  /** The upstream call failed: nothing is charged. */
+  release(): Promise<unknown>;
+  /** The headers a stream starts with, before its cost is known. */
+  streamHeaders(): Promise<Record<string, string>>;
+}
 
 export interface MeterDeps {
   store: Store;
@@ -67,7 +111,7 @@ interface MeterState<H extends Hold> {
  * alive through `waitUntil`, and until it lands the hold still covers the call. A release is
  * awaited by the failing answer, so a client that retries finds its full balance.
  */
-export class Meter<H extends Hold = Hold> {
+export class Meter<H extends Hold = Hold> implements CallMeter<H> {
   /** The store's work for the ending: the settle or release, retried; null before the call ends. */
   private stored: Promise<boolean> | null = null;
   /** The decided charge; null once released. */
@@ -141,18 +185,9 @@ export class Meter<H extends Hold = Hold> {
     return new Meter({ deps, caller, entry, requestId, holdId, hold, remainingAfterHold });
   }
 
-  /**
-   * Prices usage, or undefined when it cannot be priced (bad counts) or, for usage a provider
-   * reported, when it is out of any sane range. The hold's own estimates are capped at the hold.
-   */
   private price(usage: UsageRecord, reported: boolean): Priced | undefined {
     const { deps, entry, hold } = this.state;
-    try {
-      const priced = priceUsage(entry, usage, deps.now(), deps.pricing);
-      return !reported || priced.micros <= SANE_USAGE_FACTOR * Math.max(hold.micros, 1) ? priced : undefined;
-    } catch {
-      return undefined;
-    }
+    return priceCall(deps, entry, hold, usage, reported);
   }
 
   private charge(usage: UsageRecord, priced: Priced, micros: number, notes: UsageNotes = {}): Charge {
@@ -192,7 +227,16 @@ export class Meter<H extends Hold = Hold> {
    * waiting for the store. Usage out of any sane range is the provider's failure: the hold is
    * released and this throws 502. `notes` are recorded in the ledger entry, never priced.
    */
-  async settle(usage: UsageRecord, notes?: UsageNotes): Promise<Charge> {
+  async settle(usage: UsageRecord, notes?: UsageNotes): Promise<Record<string, string>> {
+    return creditHeaders(await this.settleCharge(usage, notes));
+  }
+
+  async streamHeaders(): Promise<Record<string, string>> {
+    return { "x-credits-remaining": formatCredits(this.state.remainingAfterHold) };
+  }
+
+  /** The settle, with the charge decided (see `settle`). */
+  async settleCharge(usage: UsageRecord, notes?: UsageNotes): Promise<Charge> {
     if (this.stored) return this.first;
     const priced = this.price(usage, true);
     if (priced) return this.charge(usage, priced, priced.micros, notes);
@@ -203,10 +247,7 @@ export class Meter<H extends Hold = Hold> {
       usage,
     });
     await this.release();
-    throw new ApiError(
-      "PROVIDER_ERROR",
-      "The provider reported usage the gateway cannot trust. Nothing was charged; retry later.",
-    );
+    throw usageOutOfRange();
   }
 
   /**
@@ -214,7 +255,12 @@ export class Meter<H extends Hold = Hold> {
    * hold, without waiting for the store. Reported usage out of range is ignored in favour of the
    * estimate alone.
    */
-  settleInterrupted(progress: CallProgress): Charge | null {
+  settleInterrupted(progress: CallProgress): void {
+    this.settleInterruptedCharge(progress);
+  }
+
+  /** The interrupted-call settle, with the charge decided (null when nothing could be priced). */
+  settleInterruptedCharge(progress: CallProgress): Charge | null {
     if (this.stored) return this.decided;
     const { hold } = this.state;
     let usage = hold.interrupted(progress);

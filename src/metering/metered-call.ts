@@ -1,13 +1,13 @@
 import { ApiError } from "../lib/errors.ts";
-import { formatCredits } from "../lib/money.ts";
 import { withTimeout } from "../lib/time.ts";
 import { bytesAnswer, type JsonPart, jsonAnswer } from "./answers.ts";
 import { type CallContext, MAX_STREAM_MS } from "./call-context.ts";
 import { resolveModel } from "./catalog.ts";
 import type { CatalogEntry, ModelKind } from "./catalog-types.ts";
 import type { Hold } from "./hold.ts";
-import { Meter, type UsageNotes } from "./meter.ts";
+import { type CallMeter, Meter, type UsageNotes } from "./meter.ts";
 import type { UsageRecord } from "./pricing.ts";
+import { RapidApiMeter } from "./rapidapi-meter.ts";
 import { meteredStream, type StreamSource } from "./stream.ts";
 import { callUpstream, type UpstreamProvider, type UpstreamRequest } from "./upstream.ts";
 
@@ -60,9 +60,6 @@ export interface MeteredSpec<A, H extends Hold> {
  */
 export async function meteredCall<A, H extends Hold>(ctx: CallContext, spec: MeteredSpec<A, H>): Promise<Response> {
   const { caller, deps, requestId } = ctx;
-  if (caller.source === "rapidapi") {
-    throw new ApiError("FORBIDDEN", "Metered calls are not yet available through RapidAPI; use a direct API key.");
-  }
   const entry = resolveModel(spec.model, deps.now(), spec.kind);
   const resolved = spec.resolve(entry);
   if (!resolved) {
@@ -75,7 +72,11 @@ export async function meteredCall<A, H extends Hold>(ctx: CallContext, spec: Met
   const streamMaxMs = ctx.streamMaxMs ?? MAX_STREAM_MS;
   // A hold lives as long as its call can: first byte, the stream cap (a timer), and a margin.
   const ttlMs = ctx.firstByteMs + streamMaxMs + 60_000;
-  const meter = await Meter.open(deps, caller, entry, requestId, ttlMs, spec.hold(entry, adapter));
+  // The path follows how the request authenticated, never the account id.
+  const meter: CallMeter<H> =
+    caller.source === "rapidapi"
+      ? new RapidApiMeter(deps, caller, entry, requestId, spec.hold(entry, adapter), ctx.rapidApiBillingObject)
+      : await Meter.open(deps, caller, entry, requestId, ttlMs, spec.hold(entry, adapter));
   ctx.waitUntil(meter.ended);
 
   // One controller for every upstream request of the call: a failure aborts the others.
@@ -105,14 +106,14 @@ export async function meteredCall<A, H extends Hold>(ctx: CallContext, spec: Met
   }
 }
 
-function respond(
+async function respond(
   ctx: CallContext,
-  meter: Meter,
+  meter: CallMeter,
   answer: Answer,
   responses: Response[],
   controller: AbortController,
   streamMaxMs: number,
-): Promise<Response> | Response {
+): Promise<Response> {
   // Only a JSON answer merges several upstream answers (checked before they were sent).
   const response = responses[0] as Response;
   switch (answer.type) {
@@ -143,7 +144,7 @@ function respond(
         headers: {
           "content-type": answer.contentType,
           "cache-control": "no-cache",
-          "x-credits-remaining": formatCredits(meter.remainingAfterHold),
+          ...(await meter.streamHeaders()),
         },
       });
     }

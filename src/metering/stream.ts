@@ -2,7 +2,7 @@ import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { ApiError } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
 import { utf8Bytes } from "../lib/text.ts";
-import type { Meter } from "./meter.ts";
+import type { CallMeter } from "./meter.ts";
 import type { UsageRecord } from "./pricing.ts";
 
 /** What one upstream event (or the upstream's end of file) means for the client and for metering. */
@@ -41,7 +41,7 @@ export interface MeteredStreamOptions {
   /** Aborts the upstream call (client gone, idle, too long). */
   abort: AbortController;
   source: StreamSource;
-  meter: Meter;
+  meter: CallMeter;
   idleMs: number;
   /** The stream is cut this long after it starts, by a timer, whether or not the client reads. */
   maxMs: number;

@@ -5,6 +5,7 @@ import { ApiError } from "../lib/errors.ts";
 import type { CachedMapping } from "../lib/key-cache.ts";
 import { MICROS_PER_CREDIT } from "../lib/money.ts";
 import type { Caller, HonoEnv } from "../lib/types.ts";
+import { RAPIDAPI_BILLING_HEADER } from "../metering/rapidapi-meter.ts";
 import type { KeyMapping } from "../stores/ports.ts";
 
 const RAPIDAPI_USER = /^[\x21-\x7e]{1,128}$/;
@@ -72,7 +73,9 @@ export function authenticate(): MiddlewareHandler<HonoEnv> {
     const proxySecret = c.req.header("x-rapidapi-proxy-secret");
     if (proxySecret !== undefined) {
       c.set("caller", await rapidApiCaller(c, proxySecret));
-      return next();
+      await next();
+      reportRapidApiBilling(c);
+      return;
     }
     const key = presentedKey(c);
     if (key === undefined) {
@@ -99,6 +102,27 @@ export function authenticate(): MiddlewareHandler<HonoEnv> {
     // The account refused the key (revoked or rotated away): forget it in this isolate too.
     if (c.error instanceof ApiError && c.error.code === "INVALID_API_KEY") keyCache.delete(hash);
   };
+}
+
+/**
+ * Every answer to a RapidAPI subscriber says what it bills: a metered call set it; anything else
+ * (an error, a free route) bills 0. RapidAPI's rate-limit headers are RapidAPI's own, so none of
+ * the gateway's go out with them.
+ */
+function reportRapidApiBilling(c: Context<HonoEnv>): void {
+  const label = (headers: Headers) => {
+    if (!headers.has(RAPIDAPI_BILLING_HEADER)) {
+      headers.set(RAPIDAPI_BILLING_HEADER, `${c.var.config.RAPIDAPI_BILLING_OBJECT}=0`);
+    }
+    for (const name of [...headers.keys()]) if (name.startsWith("x-ratelimit-")) headers.delete(name);
+  };
+  try {
+    label(c.res.headers);
+  } catch {
+    // An answer with immutable headers (fetched from elsewhere): copy it once.
+    c.res = new Response(c.res.body, c.res);
+    label(c.res.headers);
+  }
 }
 
 /** RapidAPI bills its own subscribers: key management and billing are for direct customers. */

@@ -14,6 +14,7 @@ let proxy: SwitchableProxy;
 let openai: FakeUpstream;
 let gateway: DevServer;
 const seedKey = `aib_redisdev${crypto.randomUUID().replaceAll("-", "")}`.slice(0, 36);
+const rapidSecret = `rapid-secret-${crypto.randomUUID()}`;
 
 describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
   beforeAll(async () => {
@@ -27,6 +28,7 @@ describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
         OPENAI_API_KEY: "sk-fake-gateway-key",
         OPENAI_BASE_URL: `${openai.url}/v1`,
         DEV_SEED_KEY: seedKey,
+        RAPIDAPI_SECRET: rapidSecret,
       },
     });
   }, 120_000);
@@ -66,6 +68,35 @@ describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
       data: { reason: string; request_id: string | null }[];
     };
     expect(usage.data[0]).toMatchObject({ reason: "usage", request_id: res.headers.get("x-request-id") });
+  });
+
+  it("RapidAPI subscribers: the billed credits are the exact cost rounded up once, on Redis", async () => {
+    proxy.mode = "pass";
+    const headers = {
+      "x-rapidapi-proxy-secret": rapidSecret,
+      "x-rapidapi-user": `redis-user-${crypto.randomUUID().slice(0, 8)}`,
+      "x-rapidapi-subscription": "PRO",
+      "content-type": "application/json",
+    };
+    let billed = 0;
+    for (const stream of [false, false, true, false, true, false]) {
+      const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({ model: "openai/gpt-4o-mini", stream, messages: [{ role: "user", content: "Say hi" }] }),
+      });
+      expect(res.status).toBe(200);
+      await res.text();
+      billed += Number(res.headers.get("x-rapidapi-billing")?.replace("Credits=", ""));
+    }
+    // Six calls of 1404 µcr each; the last answer is plain, so it covers everything: 0.008424 credits → 1.
+    const balance = (await (await fetch(`${gateway.url}/v1/balance`, { headers })).json()) as {
+      accrued_micros: number;
+      unbilled_micros: number;
+    };
+    expect(balance.accrued_micros).toBe(6 * 1404);
+    expect(billed).toBe(Math.ceil(balance.accrued_micros / 1_000_000));
+    expect(balance.unbilled_micros).toBe(balance.accrued_micros - billed * 1_000_000);
   });
 
   for (const outage of ["refuse", "hang"] as const) {

@@ -257,12 +257,14 @@ describe("POST /v1/audio/speech: requests refused before anything is held", () =
     expect(await account(key)).toMatchObject({ credits_micros: START, held_micros: 0 });
   });
 
-  it("403 for RapidAPI callers, like every metered route today", async () => {
+  it("RapidAPI callers are billed through X-RapidAPI-Billing, with no hold", async () => {
     const res = await gw(
       "/v1/audio/speech",
-      json({ model: "openai/tts-1", input: "x", voice: "alloy" }, rapid("alice")),
+      json({ model: "openai/tts-1", input: "x", voice: "alloy" }, rapid(`alice-${crypto.randomUUID()}`)),
     );
-    await expectError(res, 403, "FORBIDDEN");
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-rapidapi-billing")).toBe("Credits=1");
+    expect(res.headers.get("x-credits-charged")).toBeNull();
   });
 });
 

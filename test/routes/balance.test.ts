@@ -45,6 +45,7 @@ describe("GET /v1/balance", () => {
       held_micros: 0,
       source: "rapidapi",
       plan: "ULTRA",
+      accrued_micros: 0,
       unbilled_micros: 0,
     });
   });

@@ -358,9 +358,13 @@ describe("images: gateway errors", () => {
     await expectNothingCharged(key);
   });
 
-  it("403 FORBIDDEN through RapidAPI, like every metered call for now", async () => {
-    const res = await gw("/v1/images/generations", json({ model: CORE, prompt: "x" }, rapid("images-user")));
-    await expectError(res, 403, "FORBIDDEN");
+  it("through RapidAPI: billed in X-RapidAPI-Billing (a $0.03 image, 5.4 credits, bills 6), no hold", async () => {
+    const res = await gw(
+      "/v1/images/generations",
+      json({ model: CORE, prompt: "x" }, rapid(`images-${crypto.randomUUID()}`)),
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-rapidapi-billing")).toBe("Credits=6");
   });
 });
 

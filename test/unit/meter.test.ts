@@ -56,7 +56,7 @@ describe("Meter", () => {
   it("retries a settle through a store blip and charges once", async () => {
     const { store, attempts } = flaky(2);
     const { meter, account } = await openMeter(store);
-    const settled = await meter.settle({ input: 16, output: 9 });
+    const settled = await meter.settleCharge({ input: 16, output: 9 });
     expect(settled).toEqual({ charged_micros: 1404, remaining_micros: 1_000_000 - 1404 });
     await meter.ended;
     expect(attempts()).toBe(3);
@@ -70,7 +70,7 @@ describe("Meter", () => {
     const { store, attempts } = flaky(10);
     const { meter } = await openMeter(store);
     // The charge is decided in the Worker: the answer does not wait for the store.
-    expect(await meter.settle({ input: 16, output: 9 })).toMatchObject({ charged_micros: 1404 });
+    expect(await meter.settleCharge({ input: 16, output: 9 })).toMatchObject({ charged_micros: 1404 });
     expect(attempts()).toBe(1);
     await expect(meter.outcome).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
     expect(attempts()).toBe(3);
@@ -81,7 +81,7 @@ describe("Meter", () => {
     const { store } = flaky(0);
     const { meter, account } = await openMeter(store);
     await meter.release();
-    expect(await meter.settle({ input: 16, output: 9 })).toMatchObject({ charged_micros: 0 });
+    expect(await meter.settleCharge({ input: 16, output: 9 })).toMatchObject({ charged_micros: 0 });
     expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000,
       held_micros: 0,
@@ -92,7 +92,7 @@ describe("Meter", () => {
   it("usage out of any sane range is the provider's failure: 502, nothing charged, no hold left", async () => {
     const { store } = flaky(0);
     const { meter, account } = await openMeter(store);
-    await expect(meter.settle({ input: 16, output: 1e14 })).rejects.toMatchObject({ code: "PROVIDER_ERROR" });
+    await expect(meter.settleCharge({ input: 16, output: 1e14 })).rejects.toMatchObject({ code: "PROVIDER_ERROR" });
     expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({
       balance_micros: 1_000_000,
       held_micros: 0,
@@ -104,7 +104,7 @@ describe("Meter", () => {
     const { store } = flaky(0);
     const { meter, account } = await openMeter(store);
     // 4 MB streamed would be a million output tokens: far above the 50,000 µcr held.
-    const settled = meter.settleInterrupted({ streamedBytes: 4_000_000 });
+    const settled = meter.settleInterruptedCharge({ streamedBytes: 4_000_000 });
     expect(settled?.charged_micros).toBe(50_000);
     await meter.ended;
     expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({

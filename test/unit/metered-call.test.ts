@@ -32,6 +32,7 @@ async function funded(): Promise<CallContext> {
     deps: { store, now: Date.now, pricing },
     firstByteMs: 1000,
     idleMs: 500,
+    rapidApiBillingObject: "Credits",
     waitUntil: () => {},
   };
 }

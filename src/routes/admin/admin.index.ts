@@ -5,6 +5,8 @@ import * as handlers from "./admin.handlers.ts";
 import * as routes from "./admin.routes.ts";
 import { paymentEvents } from "./billing-events.handlers.ts";
 import { listPaymentEvents } from "./billing-events.routes.ts";
+import { rapidApiUsageReport } from "./rapidapi-usage.handlers.ts";
+import { rapidApiUsage } from "./rapidapi-usage.routes.ts";
 
 /** Admin routes; `requireAdmin` guards `/admin/*` in app.ts. `app` is the whole gateway, for its full document. */
 export function adminRouter(app: AppOpenAPI) {
@@ -13,5 +15,6 @@ export function adminRouter(app: AppOpenAPI) {
     .openapi(routes.createAccount, handlers.createAccount)
     .openapi(routes.createAccountKey, handlers.createAccountKey)
     .openapi(listPaymentEvents, paymentEvents)
+    .openapi(rapidApiUsage, rapidApiUsageReport)
     .get("/admin/openapi.json", (c) => c.json(withServer(openAPIDocument(app, "admin"), c.req.url)));
 }

@@ -14,6 +14,8 @@ export const balance: AppRouteHandler<typeof getBalance> = async (c) => {
         held_micros: 0,
         source: "rapidapi" as const,
         plan: caller.plan,
+        // A subscriber's account holds no credits: each call's cost is a usage entry against it.
+        accrued_micros: -b.balance_micros,
         unbilled_micros: b.unbilled_micros,
       },
       200,

@@ -16,8 +16,12 @@ export const BalanceSchema = z
     held_micros: z.number().int().openapi({ description: "Reserved by calls in flight", example: 0 }),
     source: z.enum(["key", "rapidapi"]),
     plan: z.string().nullable().openapi({ description: "RapidAPI plan; null for key holders", example: null }),
+    accrued_micros: z.number().int().optional().openapi({
+      description: "RapidAPI only: everything your calls have cost, in micro-credits",
+    }),
     unbilled_micros: z.number().int().optional().openapi({
-      description: "RapidAPI only: cost not yet billed through X-RapidAPI-Billing",
+      description:
+        "RapidAPI only: cost not yet billed through X-RapidAPI-Billing (negative: the part of a billed credit not used yet)",
     }),
   })
   .openapi("Balance");

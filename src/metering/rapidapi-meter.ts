@@ -1,0 +1,144 @@
+import type { Caller } from "../lib/caller.ts";
+import { randomHex } from "../lib/crypto.ts";
+import { ApiError } from "../lib/errors.ts";
+import { log } from "../lib/log.ts";
+import type { UsageCharge } from "../stores/ports.ts";
+import type { RapidApiOutcome } from "../stores/rapidapi-ports.ts";
+import type { CatalogEntry } from "./catalog-types.ts";
+import type { CallProgress, Hold } from "./hold.ts";
+import { type CallMeter, type MeterDeps, priceCall, retried, type UsageNotes, usageOutOfRange } from "./meter.ts";
+import type { Priced, UsageRecord } from "./pricing.ts";
+
+/** The header RapidAPI bills its subscribers by: `<object>=<whole units>`. */
+export const RAPIDAPI_BILLING_HEADER = "x-rapidapi-billing";
+
+/**
+ * A RapidAPI subscriber's call (DESIGN "Auth"): no hold and no prepaid balance. The call's exact
+ * cost is accrued on the subscriber's account, and each answer reports, in `X-RapidAPI-Billing`,
+ * the whole credits that cover all that is owed so far (the store carries the surplus). A stream's
+ * header covers what was owed before it; its own cost is accrued at its end and billed by the next
+ * answer. If the store cannot take the accrual, the answer bills 0 and the accrual is retried in
+ * the background without billing, so the next answer bills it: nothing is lost, nothing billed twice.
+ */
+export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
+  readonly hold: H;
+  private readonly callId = `call_${randomHex(16)}`;
+  private work: Promise<unknown> | null = null;
+  private markEnded: () => void = () => {};
+  readonly ended: Promise<void>;
+
+  private readonly deps: MeterDeps;
+  private readonly caller: Caller;
+  private readonly entry: CatalogEntry;
+  private readonly requestId: string;
+  private readonly billingObject: string;
+
+  constructor(deps: MeterDeps, caller: Caller, entry: CatalogEntry, requestId: string, hold: H, billingObject: string) {
+    this.deps = deps;
+    this.caller = caller;
+    this.entry = entry;
+    this.requestId = requestId;
+    this.billingObject = billingObject;
+    this.hold = hold;
+    this.ended = new Promise((resolve) => {
+      this.markEnded = resolve;
+    });
+  }
+
+  private header(credits: number): Record<string, string> {
+    return { [RAPIDAPI_BILLING_HEADER]: `${this.billingObject}=${credits}` };
+  }
+
+  private accrue(callId: string, charge: UsageCharge | null, bill: boolean): Promise<RapidApiOutcome> {
+    const { store, now } = this.deps;
+    return retried(() =>
+      store.rapidapi.accrue(this.caller.account_id, { call_id: callId, charge, bill, plan: this.caller.plan }, now()),
+    );
+  }
+
+  private chargeOf(usage: UsageRecord, priced: Priced, micros: number, notes: UsageNotes = {}): UsageCharge {
+    const recorded = Object.fromEntries(Object.entries(usage).filter(([, n]) => n)) as Record<string, number>;
+    for (const [name, count] of Object.entries(notes)) {
+      if (!(name in usage) && Number.isSafeInteger(count) && count >= 0) recorded[name] = count;
+    }
+    return {
+      amount_micros: micros,
+      request_id: this.requestId,
+      provider: this.entry.provider,
+      model: this.entry.id,
+      usage: recorded,
+      cost_usd: priced.cost_usd,
+    };
+  }
+
+  /** Accrues in the background, without billing: the next answer bills it. */
+  private accrueLater(charge: UsageCharge): void {
+    this.work = this.accrue(this.callId, charge, false).then(this.markEnded, (error: unknown) => {
+      log("error", "rapidapi accrual not stored", {
+        request_id: this.requestId,
+        call_id: this.callId,
+        charged_micros: charge.amount_micros,
+        error: error instanceof ApiError ? error.code : "unknown",
+      });
+      this.markEnded();
+    });
+  }
+
+  async settle(usage: UsageRecord, notes?: UsageNotes): Promise<Record<string, string>> {
+    if (this.work) return this.header(0);
+    const priced = priceCall(this.deps, this.entry, this.hold, usage, true);
+    if (!priced) {
+      this.work = Promise.resolve();
+      this.markEnded();
+      log("error", "provider reported usage out of range", { request_id: this.requestId, usage });
+      throw usageOutOfRange();
+    }
+    const charge = this.chargeOf(usage, priced, priced.micros, notes);
+    const billed = this.accrue(this.callId, charge, true);
+    this.work = billed;
+    try {
+      const outcome = await billed;
+      this.markEnded();
+      return this.header(outcome.billed_credits);
+    } catch {
+      // The store is down past the retries: bill nothing now; the accrual waits for the store.
+      this.work = null;
+      this.accrueLater(charge);
+      return this.header(0);
+    }
+  }
+
+  settleInterrupted(progress: CallProgress): void {
+    if (this.work) return;
+    let usage = this.hold.interrupted(progress);
+    let priced = priceCall(this.deps, this.entry, this.hold, usage, progress.reported !== undefined);
+    if (!priced) {
+      usage = this.hold.interrupted({ streamedBytes: progress.streamedBytes });
+      priced = priceCall(this.deps, this.entry, this.hold, usage, false);
+    }
+    if (!priced) {
+      this.work = Promise.resolve();
+      this.markEnded();
+      return;
+    }
+    this.accrueLater(this.chargeOf(usage, priced, Math.min(priced.micros, this.hold.micros)));
+  }
+
+  /** Nothing was held: a failed call owes nothing. */
+  async release(): Promise<unknown> {
+    if (!this.work) {
+      this.work = Promise.resolve();
+      this.markEnded();
+    }
+    return null;
+  }
+
+  async streamHeaders(): Promise<Record<string, string>> {
+    try {
+      const outcome = await this.accrue(`bill_${this.callId}`, null, true);
+      return this.header(outcome.billed_credits);
+    } catch {
+      return this.header(0); // owed credits stay owed, billed by a later answer
+    }
+  }
+}
