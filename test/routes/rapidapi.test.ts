@@ -32,7 +32,7 @@ const chat = (name: string, body: Record<string, unknown>) =>
 describe("RapidAPI metering: X-RapidAPI-Billing", () => {
   it("bills, after every answer, the exact cost so far rounded up once (a stream: up to the call before it)", async () => {
     const name = user();
-    const calls: (() => Promise<Response>)[] = [
+    const kinds: (() => Promise<Response>)[] = [
       () => chat(name, { model: "openai/gpt-4o-mini" }),
       () => chat(name, { model: "anthropic/claude-haiku-4-5" }),
       () => chat(name, { model: "openai/gpt-4o-mini", stream: true }),
@@ -48,6 +48,9 @@ describe("RapidAPI metering: X-RapidAPI-Billing", () => {
       () => chat(name, { model: "anthropic/claude-haiku-4-5", stream: true }),
       () => chat(name, { model: "openai/gpt-4o-mini" }),
     ];
+    // 30 calls of varying size and kind: every kind three times, then three more chats.
+    const calls = [...kinds, ...kinds, ...kinds, ...kinds.slice(0, 30 - 3 * kinds.length)];
+    expect(calls).toHaveLength(30);
     let sum = 0;
     for (const [i, call] of calls.entries()) {
       const before = (await accrued(name, i)).micros;
