@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { plansVariable } from "./billing/plans.ts";
+import type { LedgerMessage } from "./metering/ledger-queue.ts";
 import type { DurableObjectBindings } from "./stores/durable-object/store.ts";
 
 /** Workers hand an unset var as `undefined`, but `.dev.vars` and dashboards often leave `""`. */
@@ -94,6 +96,12 @@ export const EnvSchema = z
     STRIPE_SECRET_KEY: secret(),
     STRIPE_WEBHOOK_SECRET: secret(),
     STRIPE_BASE_URL: httpUrl("https://api.stripe.com"),
+    PAYPAL_CLIENT_ID: secret(),
+    PAYPAL_CLIENT_SECRET: secret(),
+    PAYPAL_WEBHOOK_ID: secret(),
+    PAYPAL_BASE_URL: httpUrl("https://api-m.paypal.com"),
+    // The plan table (src/billing/plans.ts): a JSON array replacing the default one.
+    PLANS: plansVariable(),
     CHECKOUT_SUCCESS_URL: optionalHttpUrl(),
     CHECKOUT_CANCEL_URL: optionalHttpUrl(),
     MARGIN_MULTIPLIER: positiveDecimal("1.8"),
@@ -149,6 +157,7 @@ export const SECRET_VARS = [
   "STABILITY_API_KEY",
   "STRIPE_SECRET_KEY",
   "STRIPE_WEBHOOK_SECRET",
+  "PAYPAL_CLIENT_SECRET",
   "DEV_SEED_KEY",
 ] as const satisfies readonly (keyof Config)[];
 export type EnvVarName = keyof z.input<typeof EnvSchema>;
@@ -158,6 +167,8 @@ export const ENV_VAR_NAMES = Object.keys(EnvSchema.shape) as EnvVarName[];
 export type Bindings = Partial<Record<EnvVarName, string>> &
   DurableObjectBindings & {
     ASSETS: Fetcher;
+    /** Call endings the store could not take, applied when it is back (wrangler.toml). */
+    LEDGER_QUEUE?: Queue<LedgerMessage>;
   };
 
 export type EnvResult = { ok: true; config: Config } | { ok: false; problems: string[] };

@@ -4,6 +4,7 @@ import { type Bindings, type Config, SECRET_VARS } from "./env.ts";
 import { KeyCache } from "./lib/key-cache.ts";
 import { createScrubber } from "./lib/scrub.ts";
 import type { Services } from "./lib/types.ts";
+import type { LedgerQueue } from "./metering/ledger-queue.ts";
 import { pricingConfig } from "./metering/pricing.ts";
 import { Providers } from "./providers/registry.ts";
 import { createDurableObjectStore } from "./stores/durable-object/store.ts";
@@ -27,6 +28,19 @@ function storeFor(bindings: Bindings, config: Config): Store {
   return createDurableObjectStore(bindings);
 }
 
+function ledgerQueueOf(bindings: Bindings): { ledgerQueue?: LedgerQueue } {
+  const queue = bindings.LEDGER_QUEUE;
+  return queue
+    ? {
+        ledgerQueue: {
+          send: async (message) => {
+            await queue.send(message);
+          },
+        },
+      }
+    : {};
+}
+
 const built = new WeakMap<object, Services>();
 
 /** Builds the clients once per bindings object (once per isolate in production). */
@@ -42,6 +56,7 @@ export function servicesFor(bindings: Bindings, config: Config): Services {
       pricing: pricingConfig(config),
       providers: new Providers(config, upstreamFetch, scrub),
       keyCache: new KeyCache(config.KEY_CACHE_TTL_MS),
+      ...ledgerQueueOf(bindings),
       stripe: createStripeBilling(config, upstreamFetch),
     };
     built.set(bindings, services);

@@ -1,6 +1,7 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
 import type { StripeBilling } from "../billing/stripe.ts";
 import type { Bindings, Config } from "../env.ts";
+import type { LedgerQueue } from "../metering/ledger-queue.ts";
 import type { PricingConfig } from "../metering/pricing.ts";
 import type { Providers } from "../providers/registry.ts";
 import type { Store } from "../stores/ports.ts";
@@ -17,6 +18,8 @@ export interface Services {
   pricing: PricingConfig;
   /** The configured provider modules. */
   providers: Providers;
+  /** Call endings the store could not take, applied when it is back (the LEDGER_QUEUE binding). */
+  ledgerQueue?: LedgerQueue;
   /** Key hash → account mapping, for KEY_CACHE_TTL_MS (the account re-checks every key). */
   keyCache: KeyCache;
   /** Checkout and webhook verification (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET). */

@@ -7,6 +7,7 @@ import type { Store } from "../stores/ports.ts";
 import { creditHeaders } from "./call-context.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 import { type CallProgress, type Hold, insufficientCredits } from "./hold.ts";
+import { type LedgerMessage, type LedgerQueue, queueEnding } from "./ledger-queue.ts";
 import { type Priced, type PricingConfig, priceUsage, type UsageRecord } from "./pricing.ts";
 
 /** Settle and release are idempotent by hold id, so a store blip at the end of a call is retried. */
@@ -72,6 +73,8 @@ export interface CallMeter<H extends Hold = Hold> {
 
 export interface MeterDeps {
   store: Store;
+  /** Where endings go when the store cannot take them (unbound: they are logged as lost). */
+  ledgerQueue?: LedgerQueue;
   now: () => number;
   pricing: PricingConfig;
 }
@@ -133,18 +136,19 @@ export class Meter<H extends Hold = Hold> implements CallMeter<H> {
     return this.stored;
   }
 
-  private end(work: Promise<boolean>, charge: Charge | null): Promise<boolean> {
+  private end(work: Promise<boolean>, charge: Charge | null, message: LedgerMessage): Promise<boolean> {
     this.decided = charge;
     this.stored = work;
     work.then(this.markEnded, (error: unknown) => {
-      // Past the retries: the hold keeps covering the call until it expires (see DESIGN).
+      // Past the quick retries: the ending waits in the ledger queue until the store is back; the
+      // hold keeps covering the call meanwhile. `ended` waits for the queue to take it.
       log("error", "call ending not stored", {
         request_id: this.state.requestId,
         hold_id: this.state.holdId,
         charged_micros: charge?.charged_micros ?? 0,
         error: error instanceof ApiError ? error.code : "unknown",
       });
-      this.markEnded();
+      queueEnding(this.state.deps.ledgerQueue, message, this.state.requestId).finally(this.markEnded);
     });
     return work;
   }
@@ -209,9 +213,11 @@ export class Meter<H extends Hold = Hold> implements CallMeter<H> {
     const payable = remainingAfterHold + hold.micros;
     const charged = Math.min(micros, payable);
     const decided = { charged_micros: charged, remaining_micros: payable - charged };
+    const at = deps.now();
     this.end(
-      retried(() => deps.store.ledger.settle(caller.account_id, holdId, charge, deps.now())).then(() => true),
+      retried(() => deps.store.ledger.settle(caller.account_id, holdId, charge, at)).then(() => true),
       decided,
+      { kind: "settle", account_id: caller.account_id, hold_id: holdId, charge, at },
     );
     return decided;
   }
@@ -280,9 +286,16 @@ export class Meter<H extends Hold = Hold> implements CallMeter<H> {
   release(): Promise<boolean> {
     if (this.stored) return this.stored;
     const { deps, caller, holdId } = this.state;
+    const at = deps.now();
     return this.end(
-      retried(() => deps.store.ledger.release(caller.account_id, holdId, deps.now())),
+      retried(() => deps.store.ledger.release(caller.account_id, holdId, at)),
       null,
+      {
+        kind: "release",
+        account_id: caller.account_id,
+        hold_id: holdId,
+        at,
+      },
     );
   }
 }

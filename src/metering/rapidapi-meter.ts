@@ -6,6 +6,7 @@ import type { UsageCharge } from "../stores/ports.ts";
 import type { RapidApiOutcome } from "../stores/rapidapi-ports.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 import type { CallProgress, Hold } from "./hold.ts";
+import { queueEnding } from "./ledger-queue.ts";
 import { type CallMeter, type MeterDeps, priceCall, retried, type UsageNotes, usageOutOfRange } from "./meter.ts";
 import type { Priced, UsageRecord } from "./pricing.ts";
 
@@ -73,6 +74,8 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
 
   /** Accrues in the background, without billing: the next answer bills it. */
   private accrueLater(charge: UsageCharge): void {
+    const at = this.deps.now();
+    const accrual = { call_id: this.callId, charge, bill: false, plan: this.caller.plan };
     this.work = this.accrue(this.callId, charge, false).then(this.markEnded, (error: unknown) => {
       log("error", "rapidapi accrual not stored", {
         request_id: this.requestId,
@@ -80,7 +83,8 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
         charged_micros: charge.amount_micros,
         error: error instanceof ApiError ? error.code : "unknown",
       });
-      this.markEnded();
+      const message = { kind: "accrue" as const, account_id: this.caller.account_id, accrual, at };
+      queueEnding(this.deps.ledgerQueue, message, this.requestId).finally(this.markEnded);
     });
   }
 
