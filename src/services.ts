@@ -1,4 +1,5 @@
 import { Redis } from "@upstash/redis/cloudflare";
+import { PlanTable } from "./billing/plans.ts";
 import { createStripeBilling } from "./billing/stripe.ts";
 import { type Bindings, type Config, SECRET_VARS } from "./env.ts";
 import { KeyCache } from "./lib/key-cache.ts";
@@ -55,6 +56,7 @@ export function servicesFor(bindings: Bindings, config: Config): Services {
       now: () => Date.now(),
       pricing: pricingConfig(config),
       providers: new Providers(config, upstreamFetch, scrub),
+      plans: new PlanTable(config.PLANS),
       keyCache: new KeyCache(config.KEY_CACHE_TTL_MS),
       ...ledgerQueueOf(bindings),
       stripe: createStripeBilling(config, upstreamFetch),

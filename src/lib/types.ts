@@ -1,4 +1,5 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { PlanTable } from "../billing/plans.ts";
 import type { StripeBilling } from "../billing/stripe.ts";
 import type { Bindings, Config } from "../env.ts";
 import type { LedgerQueue } from "../metering/ledger-queue.ts";
@@ -18,6 +19,8 @@ export interface Services {
   pricing: PricingConfig;
   /** The configured provider modules. */
   providers: Providers;
+  /** The deployment's plans (PLANS, or the default table). */
+  plans: PlanTable;
   /** Call endings the store could not take, applied when it is back (the LEDGER_QUEUE binding). */
   ledgerQueue?: LedgerQueue;
   /** Key hash → account mapping, for KEY_CACHE_TTL_MS (the account re-checks every key). */
