@@ -2,6 +2,7 @@ import { configureOpenAPI } from "./lib/configure-openapi.ts";
 import { createApp } from "./lib/create-app.ts";
 import type { AppOpenAPI } from "./lib/types.ts";
 import { authenticate, requireAdmin } from "./middleware/auth.ts";
+import { rateLimit } from "./middleware/rate-limit.ts";
 import { adminRouter } from "./routes/admin/admin.index.ts";
 import { audioRouter } from "./routes/audio/audio.index.ts";
 import { balanceRouter } from "./routes/balance/balance.index.ts";
@@ -19,7 +20,7 @@ export function buildApp(): AppOpenAPI {
   const app = createApp();
   configureOpenAPI(app);
   app.get("/", (c) => c.redirect("/docs", 302));
-  app.use("/v1/*", authenticate());
+  app.use("/v1/*", authenticate(), rateLimit());
   app.use("/admin/*", requireAdmin());
   app.route("/", healthRouter);
   app.route("/", balanceRouter);

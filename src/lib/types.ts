@@ -5,6 +5,7 @@ import type { Bindings, Config } from "../env.ts";
 import type { LedgerQueue } from "../metering/ledger-queue.ts";
 import type { PricingConfig } from "../metering/pricing.ts";
 import type { Providers } from "../providers/registry.ts";
+import type { RateWindow } from "../stores/limit-ports.ts";
 import type { Store } from "../stores/ports.ts";
 import type { Caller } from "./caller.ts";
 import type { KeyCache } from "./key-cache.ts";
@@ -34,6 +35,8 @@ export interface AppVariables {
   config: Config;
   services: Services;
   caller: Caller;
+  /** The request window this request was counted in (set by the rate limiter or the call's hold). */
+  rateWindow?: RateWindow;
 }
 
 /** Declared once: every router, middleware and handler is typed against it. */

@@ -1,5 +1,6 @@
 import type { Caller } from "../lib/caller.ts";
 import { formatCredits } from "../lib/money.ts";
+import type { RateLimitTable, RateWindow } from "../stores/limit-ports.ts";
 import type { MeterDeps } from "./meter.ts";
 
 /** Streams are cut off this long after they start, so a hold's lifetime is bounded. */
@@ -18,6 +19,10 @@ export interface CallContext {
   clientSignal?: AbortSignal;
   /** RAPIDAPI_BILLING_OBJECT: the unit RapidAPI subscribers are billed in (`Credits`). */
   rapidApiBillingObject: string;
+  /** The plan limits the call's first store step checks and counts; absent: not limited. */
+  limits?: RateLimitTable;
+  /** Told the request window once the call was counted (for the answer's `x-ratelimit-*` headers). */
+  onRateWindow?(window: RateWindow): void;
   /** Keeps the settle alive after the answer is sent. */
   waitUntil(promise: Promise<unknown>): void;
 }

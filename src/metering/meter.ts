@@ -3,12 +3,14 @@ import { randomHex } from "../lib/crypto.ts";
 import { ApiError } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
 import { formatCredits } from "../lib/money.ts";
+import type { RateLimitTable, RateWindow } from "../stores/limit-ports.ts";
 import type { Store } from "../stores/ports.ts";
 import { creditHeaders } from "./call-context.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 import { type CallProgress, type Hold, insufficientCredits } from "./hold.ts";
 import { type LedgerMessage, type LedgerQueue, queueEnding } from "./ledger-queue.ts";
 import { type Priced, type PricingConfig, priceUsage, type UsageRecord } from "./pricing.ts";
+import { rateLimited } from "./rate-limit.ts";
 
 /** Settle and release are idempotent by hold id, so a store blip at the end of a call is retried. */
 export async function retried<T>(work: () => Promise<T>, delays = [100, 400]): Promise<T> {
@@ -102,6 +104,8 @@ interface MeterState<H extends Hold> {
   hold: H;
   /** Available to spend once the hold is placed. */
   remainingAfterHold: number;
+  /** The request window once this call was counted; null when no limits were given. */
+  window: RateWindow | null;
 }
 
 /**
@@ -161,9 +165,15 @@ export class Meter<H extends Hold = Hold> implements CallMeter<H> {
     return this.state.remainingAfterHold;
   }
 
+  /** The request window the hold's step counted this call in (null without limits). */
+  get window(): RateWindow | null {
+    return this.state.window;
+  }
+
   /**
    * Places the hold. A hold that does not fit the balance shrinks to what it affords when it
-   * can (a second try only then); otherwise the call is refused with 402.
+   * can (a second try only then); otherwise the call is refused with 402. With `limits` the
+   * same store step checks and counts the plan's rate limits: over them, 429 and nothing held.
    */
   static async open<H extends Hold>(
     deps: MeterDeps,
@@ -172,21 +182,25 @@ export class Meter<H extends Hold = Hold> implements CallMeter<H> {
     requestId: string,
     ttlMs: number,
     initial: H,
+    limits?: RateLimitTable,
   ): Promise<Meter<H>> {
     // Never derived from the request id: clients may send their own x-request-id, and reuse it.
     const holdId = `hold_${randomHex(16)}`;
     let hold = initial;
     const reserve = () =>
-      deps.store.ledger.reserve(caller.account_id, holdId, hold.micros, ttlMs, deps.now(), caller.key);
+      deps.store.ledger.reserve(caller.account_id, holdId, hold.micros, ttlMs, deps.now(), caller.key, limits);
     let result = await reserve();
+    if (result.status === "rate_limited") throw rateLimited(result);
     if (result.status === "insufficient" && hold.shrink) {
       // A capability's shrink returns a hold of its own kind (a ChatHold shrinks to a ChatHold).
       hold = hold.shrink(result.available_micros) as H;
       result = await reserve();
     }
+    if (result.status === "rate_limited") throw rateLimited(result);
     if (result.status === "insufficient") throw insufficientCredits(result.available_micros, hold.micros);
     const remainingAfterHold = result.balance.balance_micros - result.balance.held_micros;
-    return new Meter({ deps, caller, entry, requestId, holdId, hold, remainingAfterHold });
+    const window = result.window;
+    return new Meter({ deps, caller, entry, requestId, holdId, hold, remainingAfterHold, window });
   }
 
   private price(usage: UsageRecord, reported: boolean): Priced | undefined {

@@ -73,10 +73,25 @@ export async function meteredCall<A, H extends Hold>(ctx: CallContext, spec: Met
   // A hold lives as long as its call can: first byte, the stream cap (a timer), and a margin.
   const ttlMs = ctx.firstByteMs + streamMaxMs + 60_000;
   // The path follows how the request authenticated, never the account id.
-  const meter: CallMeter<H> =
-    caller.source === "rapidapi"
-      ? new RapidApiMeter(deps, caller, entry, requestId, spec.hold(entry, adapter), ctx.rapidApiBillingObject)
-      : await Meter.open(deps, caller, entry, requestId, ttlMs, spec.hold(entry, adapter));
+  // The call's one store step before the upstream call also checks and counts the rate limits.
+  let meter: CallMeter<H>;
+  if (caller.source === "rapidapi") {
+    const hold = spec.hold(entry, adapter);
+    meter = await RapidApiMeter.open(
+      deps,
+      caller,
+      entry,
+      requestId,
+      hold,
+      ctx.rapidApiBillingObject,
+      ttlMs,
+      ctx.limits,
+    );
+  } else {
+    const opened = await Meter.open(deps, caller, entry, requestId, ttlMs, spec.hold(entry, adapter), ctx.limits);
+    if (opened.window) ctx.onRateWindow?.(opened.window);
+    meter = opened;
+  }
   ctx.waitUntil(meter.ended);
 
   // One controller for every upstream request of the call: a failure aborts the others.

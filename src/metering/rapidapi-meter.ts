@@ -2,6 +2,7 @@ import type { Caller } from "../lib/caller.ts";
 import { randomHex } from "../lib/crypto.ts";
 import { ApiError } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
+import type { RateLimitTable } from "../stores/limit-ports.ts";
 import type { UsageCharge } from "../stores/ports.ts";
 import type { RapidApiOutcome } from "../stores/rapidapi-ports.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
@@ -9,6 +10,7 @@ import type { CallProgress, Hold } from "./hold.ts";
 import { queueEnding } from "./ledger-queue.ts";
 import { type CallMeter, type MeterDeps, priceCall, retried, type UsageNotes, usageOutOfRange } from "./meter.ts";
 import type { Priced, UsageRecord } from "./pricing.ts";
+import { rateLimited } from "./rate-limit.ts";
 
 /** The header RapidAPI bills its subscribers by: `<object>=<whole units>`. */
 export const RAPIDAPI_BILLING_HEADER = "x-rapidapi-billing";
@@ -20,6 +22,8 @@ export const RAPIDAPI_BILLING_HEADER = "x-rapidapi-billing";
  * header covers what was owed before it; its own cost is accrued at its end and billed by the next
  * answer. If the store cannot take the accrual, the answer bills 0 and the accrual is retried in
  * the background without billing, so the next answer bills it: nothing is lost, nothing billed twice.
+ * With limits, `open` counts the call against the plan's rate limits and marks it in flight (one
+ * store step); its accrual removes the marker in its own step, a call that accrues nothing drops it.
  */
 export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
   readonly hold: H;
@@ -44,6 +48,38 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
     this.ended = new Promise((resolve) => {
       this.markEnded = resolve;
     });
+  }
+
+  /** Whether a store marker counts this call in flight (dropped when the call accrues nothing). */
+  private marked = false;
+
+  /** The call, counted against the subscriber plan's limits before the upstream call: 429 when over. */
+  static async open<H extends Hold>(
+    deps: MeterDeps,
+    caller: Caller,
+    entry: CatalogEntry,
+    requestId: string,
+    hold: H,
+    billingObject: string,
+    ttlMs: number,
+    limits?: RateLimitTable,
+  ): Promise<RapidApiMeter<H>> {
+    const meter = new RapidApiMeter(deps, caller, entry, requestId, hold, billingObject);
+    if (limits) {
+      const result = await deps.store.limits.begin(caller.account_id, meter.callId, limits, ttlMs, deps.now());
+      if (result.status === "rate_limited") throw rateLimited(result);
+      meter.marked = true;
+    }
+    return meter;
+  }
+
+  /** Ends a call that accrues nothing: its in-flight marker goes (it would expire anyway). */
+  private endWithoutAccrual(): void {
+    const work = this.marked
+      ? retried(() => this.deps.store.limits.end(this.caller.account_id, this.callId)).catch(() => undefined)
+      : Promise.resolve();
+    this.work = work;
+    work.then(this.markEnded);
   }
 
   private header(credits: number): Record<string, string> {
@@ -92,8 +128,7 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
     if (this.work) return this.header(0);
     const priced = priceCall(this.deps, this.entry, this.hold, usage, true);
     if (!priced) {
-      this.work = Promise.resolve();
-      this.markEnded();
+      this.endWithoutAccrual();
       log("error", "provider reported usage out of range", { request_id: this.requestId, usage });
       throw usageOutOfRange();
     }
@@ -121,8 +156,7 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
       priced = priceCall(this.deps, this.entry, this.hold, usage, false);
     }
     if (!priced) {
-      this.work = Promise.resolve();
-      this.markEnded();
+      this.endWithoutAccrual();
       return;
     }
     this.accrueLater(this.chargeOf(usage, priced, Math.min(priced.micros, this.hold.micros)));
@@ -130,10 +164,7 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
 
   /** Nothing was held: a failed call owes nothing. */
   async release(): Promise<unknown> {
-    if (!this.work) {
-      this.work = Promise.resolve();
-      this.markEnded();
-    }
+    if (!this.work) this.endWithoutAccrual();
     return null;
   }
 

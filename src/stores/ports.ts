@@ -1,3 +1,4 @@
+import type { RateLimits, RateLimitTable, RateRefusal, RateWindow } from "./limit-ports.ts";
 import type { Payments } from "./payment-ports.ts";
 import type { RapidApiBilling } from "./rapidapi-ports.ts";
 
@@ -148,8 +149,11 @@ export type CreditResult =
   | { status: "limit_exceeded"; balance: Balance };
 
 export type ReserveResult =
-  | { status: "reserved"; balance: Balance }
-  | { status: "insufficient"; available_micros: number; balance: Balance };
+  /** `window`: the request window once this call is counted; null when no limits were given. */
+  | { status: "reserved"; balance: Balance; window: RateWindow | null }
+  | { status: "insufficient"; available_micros: number; balance: Balance }
+  /** Over the plan's requests per minute or concurrent calls: nothing held, nothing counted. */
+  | (RateRefusal & { balance: Balance });
 
 export interface UsageCharge {
   /** What the call cost at list price x margin, in µcr. */
@@ -185,7 +189,9 @@ export interface Ledger {
   credit(accountId: string, request: CreditRequest, now: number): Promise<CreditResult>;
   /**
    * Holds `amount` against the balance until `now + ttlMs`, if the balance minus unexpired
-   * holds covers it. Idempotent by hold id.
+   * holds covers it. Idempotent by hold id. With `limits`, the same step first checks the
+   * account's plan limits (requests per minute; concurrency = its unexpired holds) and counts the
+   * call once it is held; a replay of a placed hold counts nothing.
    */
   reserve(
     accountId: string,
@@ -194,6 +200,7 @@ export interface Ledger {
     ttlMs: number,
     now: number,
     key: PresentedKey | null,
+    limits?: RateLimitTable,
   ): Promise<ReserveResult>;
   /**
    * Charges the actual cost and drops the hold, in one step. Charges at most what the balance
@@ -219,4 +226,5 @@ export interface Store {
   ledger: Ledger;
   payments: Payments;
   rapidapi: RapidApiBilling;
+  limits: RateLimits;
 }

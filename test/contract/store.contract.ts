@@ -3,6 +3,7 @@ import type { Store } from "../../src/stores/ports.ts";
 import { acct, charge, fund, hold, T0 } from "./contract-helpers.ts";
 import { disputesContract } from "./store-disputes.contract.ts";
 import { keysContract } from "./store-keys.contract.ts";
+import { limitsContract } from "./store-limits.contract.ts";
 import { paymentsContract } from "./store-payments.contract.ts";
 import { rapidApiContract } from "./store-rapidapi.contract.ts";
 
@@ -257,5 +258,6 @@ export function storeContract(name: string, makeStore: () => Store) {
     paymentsContract(makeStore);
     disputesContract(makeStore);
     rapidApiContract(makeStore);
+    limitsContract(makeStore);
   });
 }

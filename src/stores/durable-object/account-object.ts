@@ -1,5 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { startOfUtcDay } from "../../lib/time.ts";
+import type { RateLimitTable, RateResult } from "../limit-ports.ts";
 import type { PaymentAdjustment, PaymentResult, PurchaseRequest, RecordRequest } from "../payment-ports.ts";
 import type {
   AccountInfo,
@@ -18,6 +19,7 @@ import type {
 import type { RapidApiAccrual, RapidApiDay, RapidApiOutcome } from "../rapidapi-ports.ts";
 import { AccountKeys, KEY_REFUSED, type KeyRefused } from "./account-keys.ts";
 import { AccountLedger } from "./account-ledger.ts";
+import { AccountLimits } from "./account-limits.ts";
 import { AccountPayments } from "./account-payments.ts";
 import { AccountRapidApi } from "./account-rapidapi.ts";
 import { ENTRY_COLUMNS, type EntryRow, LEDGER_SCHEMA, migrateLedger, toEntry } from "./ledger-rows.ts";
@@ -35,6 +37,7 @@ export class AccountObject extends DurableObject {
   private readonly ledger: AccountLedger;
   private readonly payments: AccountPayments;
   private readonly rapidapi: AccountRapidApi;
+  private readonly limits: AccountLimits;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
@@ -46,6 +49,7 @@ export class AccountObject extends DurableObject {
     this.ledger = new AccountLedger(this.sql);
     this.payments = new AccountPayments(this.ledger);
     this.rapidapi = new AccountRapidApi(this.ledger);
+    this.limits = new AccountLimits(this.ledger);
   }
 
   create(account: Omit<AccountInfo, "created_at">, now: number): AccountInfo {
@@ -102,20 +106,48 @@ export class AccountObject extends DurableObject {
     ttlMs: number,
     now: number,
     key: PresentedKey | null,
+    limits?: RateLimitTable,
   ): ReserveResult | KeyRefused {
     return this.storage.transactionSync((): ReserveResult | KeyRefused => {
       if (!this.keys.admits(key, now)) return KEY_REFUSED;
       this.sql.exec("DELETE FROM holds WHERE expires_at <= ?", now);
       const existing = this.ledger.one<{ id: string }>("SELECT id FROM holds WHERE id = ?", holdId);
-      if (!existing) {
-        const available = this.ledger.balanceMicros() - this.ledger.heldMicros(now);
-        if (amount > available) {
-          return { status: "insufficient", available_micros: available, balance: this.ledger.snapshot(accountId, now) };
-        }
-        this.sql.exec("INSERT INTO holds (id, amount, expires_at) VALUES (?, ?, ?)", holdId, amount, now + ttlMs);
+      if (existing) {
+        const window = limits ? this.limits.peek(limits, now).window : null;
+        return { status: "reserved", balance: this.ledger.snapshot(accountId, now), window };
       }
-      return { status: "reserved", balance: this.ledger.snapshot(accountId, now) };
+      // The limits first: a refused call holds nothing and is not counted.
+      const rate = limits ? this.limits.check(limits, now, true) : null;
+      if (rate && rate.result.status === "rate_limited") {
+        return { ...rate.result, balance: this.ledger.snapshot(accountId, now) };
+      }
+      const available = this.ledger.balanceMicros() - this.ledger.heldMicros(now);
+      if (amount > available) {
+        return { status: "insufficient", available_micros: available, balance: this.ledger.snapshot(accountId, now) };
+      }
+      this.sql.exec("INSERT INTO holds (id, amount, expires_at) VALUES (?, ?, ?)", holdId, amount, now + ttlMs);
+      rate?.commit();
+      return { status: "reserved", balance: this.ledger.snapshot(accountId, now), window: rate?.result.window ?? null };
     });
+  }
+
+  /** One request of a route that is not metered: the key re-checked and the window counted, in one step. */
+  hitLimit(table: RateLimitTable, now: number, key: PresentedKey | null): RateResult | KeyRefused {
+    return this.storage.transactionSync((): RateResult | KeyRefused => {
+      if (!this.keys.admits(key, now)) return KEY_REFUSED;
+      const { result, commit } = this.limits.check(table, now, false);
+      commit();
+      return result;
+    });
+  }
+
+  /** A RapidAPI call: counted and marked in flight if the limits allow. */
+  beginCall(callId: string, table: RateLimitTable, ttlMs: number, now: number): RateResult {
+    return this.storage.transactionSync(() => this.limits.begin(callId, table, ttlMs, now));
+  }
+
+  endCall(callId: string): void {
+    this.limits.end(callId);
   }
 
   settle(accountId: string, holdId: string, charge: UsageCharge, now: number): SettleResult {
@@ -220,7 +252,11 @@ export class AccountObject extends DurableObject {
   }
 
   accrueRapidApi(accountId: string, accrual: RapidApiAccrual, now: number): RapidApiOutcome {
-    return this.storage.transactionSync(() => this.rapidapi.accrue(accountId, accrual, now));
+    return this.storage.transactionSync(() => {
+      // The call's accrual ends it: its in-flight marker goes in the same step.
+      this.limits.end(accrual.call_id);
+      return this.rapidapi.accrue(accountId, accrual, now);
+    });
   }
 
   rapidApiReport(from: string, to: string): RapidApiDay[] {

@@ -1,3 +1,4 @@
+import type { RateLimits, RateResult } from "../limit-ports.ts";
 import { type PaymentResult, type Payments, UNASSIGNED_PAYMENTS } from "../payment-ports.ts";
 import type { Accounts, CreditResult, KeyIndex, Ledger, ReserveResult, Store } from "../ports.ts";
 import type { RapidApiBilling, RapidApiOutcome } from "../rapidapi-ports.ts";
@@ -63,9 +64,11 @@ export function createDurableObjectStore(env: DurableObjectBindings): Store {
       reach("ledger.balance", async () => admitted(await account(id).balance(id, now, presented))),
     credit: (id, request, now) =>
       reach("ledger.credit", async () => (await account(id).credit(id, request, now)) as CreditResult),
-    reserve: (id, holdId, amount, ttlMs, now, presented) =>
+    reserve: (id, holdId, amount, ttlMs, now, presented, limits) =>
       reach("ledger.reserve", async () =>
-        admitted((await account(id).reserve(id, holdId, amount, ttlMs, now, presented)) as ReserveResult | KeyRefused),
+        admitted(
+          (await account(id).reserve(id, holdId, amount, ttlMs, now, presented, limits)) as ReserveResult | KeyRefused,
+        ),
       ),
     settle: (id, holdId, charge, now) => reach("ledger.settle", () => account(id).settle(id, holdId, charge, now)),
     release: (id, holdId) => reach("ledger.release", () => account(id).release(holdId)),
@@ -98,5 +101,13 @@ export function createDurableObjectStore(env: DurableObjectBindings): Store {
     report: (id, from, to) => reach("rapidapi.report", () => account(id).rapidApiReport(from, to)),
   };
 
-  return { kind: "durable-object", keys, accounts, ledger, payments, rapidapi };
+  const limits: RateLimits = {
+    hit: (id, table, now, presented) =>
+      reach("limits.hit", async () => admitted((await account(id).hitLimit(table, now, presented)) as RateResult)),
+    begin: (id, callId, table, ttlMs, now) =>
+      reach("limits.begin", async () => (await account(id).beginCall(callId, table, ttlMs, now)) as RateResult),
+    end: (id, callId) => reach("limits.end", () => account(id).endCall(callId)),
+  };
+
+  return { kind: "durable-object", keys, accounts, ledger, payments, rapidapi, limits };
 }

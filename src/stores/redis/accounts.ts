@@ -14,6 +14,9 @@ export interface RedisLayout {
     keys: string;
     keystate: string;
     daily: string;
+    /** Rate limits: the request window and RapidAPI calls in flight. */
+    rl: string;
+    inflight: string;
     pay: string;
     pevents: string;
     owing: string;

@@ -4,12 +4,14 @@ import { HELPERS } from "./lua-helpers.ts";
  * One RapidAPI accrual, atomically (see src/stores/rapidapi-ports.ts). `unbilled` carries what is
  * owed and not yet billed; the credits billed are exact: fmod is exact on doubles, so the division
  * below is too, for every integer balance up to 2^53 - 1.
- * KEYS: acct, ledger, idem, daily. ARGV: call id, amount µcr ('' bills only), bill (1/0), account id,
+ * The call's accrual also ends it: its in-flight marker (limit-scripts.ts) goes in the same step.
+ * KEYS: acct, ledger, idem, daily, inflight. ARGV: call id, amount µcr ('' bills only), bill (1/0), account id,
  * plan ('' for none), now, entry json, UTC day.
  */
 export const ACCRUE = `${HELPERS}
 local acct, ledger, idem, daily = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local call, now, day = ARGV[1], tonumber(ARGV[6]), ARGV[8]
+redis.call('ZREM', KEYS[5], call)
 local function outcome(status, credits)
   local v = redis.call('HMGET', acct, 'balance', 'unbilled')
   return {status, fmt(credits), v[2] or '0', fmt(-tonumber(v[1] or '0'))}

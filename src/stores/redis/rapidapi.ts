@@ -26,7 +26,7 @@ export function redisRapidApi(redis: Redis, { account, reach }: RedisLayout): Ra
             })
           : "";
         const [status, credits, unbilled, accrued] = await accrue.exec(
-          [k.acct, k.ledger, k.idem, k.daily],
+          [k.acct, k.ledger, k.idem, k.daily, k.inflight],
           [
             accrual.call_id,
             charge ? String(charge.amount_micros) : "",

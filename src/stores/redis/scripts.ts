@@ -6,6 +6,7 @@
  * in the account (`admits`), answering {'key_refused'} when it is not.
  */
 
+import { LIMIT_HELPERS } from "./limit-scripts.ts";
 import { HELPERS } from "./lua-helpers.ts";
 
 /** KEYS: acct, ledger, idem, holds, hexp. ARGV: idem key, amount, create (1/0), account id, now, entry json. */
@@ -32,23 +33,49 @@ local s = state(acct, holds, hexp, now)
 return {'applied', member, s[1], s[2], s[3]}
 `;
 
-/** KEYS: acct, holds, hexp, keys, keystate. ARGV: hold id, amount, ttl ms, now, key id ('' for none), key hash. */
-export const RESERVE = `${HELPERS}
+/**
+ * KEYS: acct, holds, hexp, keys, keystate, rl, inflight. ARGV: hold id, amount, ttl ms, now, key id
+ * ('' for none), key hash, limits json ('' for none). The limits are checked before the balance and
+ * counted only once the hold is placed; replies end with the rate tuple (see limit-scripts.ts).
+ */
+export const RESERVE = `${HELPERS}${LIMIT_HELPERS}
 local acct, holds, hexp = KEYS[1], KEYS[2], KEYS[3]
 local amount, ttl, now = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 if not admits(KEYS[4], KEYS[5], ARGV[5], ARGV[6], now) then return {'key_refused'} end
 prune(holds, hexp, now)
-if redis.call('HEXISTS', holds, ARGV[1]) == 0 then
-  local available = balance_of(acct) - active_held(holds, hexp, now, nil)
-  if amount > available then
-    local s = state(acct, holds, hexp, now)
-    return {'insufficient', fmt(available), s[1], s[2], s[3]}
+local limits = ARGV[7]
+if redis.call('HEXISTS', holds, ARGV[1]) == 1 then
+  local tuple = {}
+  if limits ~= '' then
+    local plan, rpm, conc = plan_limit(acct, limits)
+    tuple = rate_step(KEYS[6], now, plan, rpm, conc, nil, true)[1]
   end
-  redis.call('HSET', holds, ARGV[1], ARGV[2])
-  redis.call('ZADD', hexp, fmt(now + ttl), ARGV[1])
+  local s = state(acct, holds, hexp, now)
+  return {'reserved', '', s[1], s[2], s[3], unpack(tuple)}
+end
+local step = nil
+if limits ~= '' then
+  local plan, rpm, conc = plan_limit(acct, limits)
+  step = rate_step(KEYS[6], now, plan, rpm, conc, in_flight(hexp, KEYS[7], now))
+  if step[1][1] ~= 'allowed' then
+    local s = state(acct, holds, hexp, now)
+    return {'rate_limited', '', s[1], s[2], s[3], unpack(step[1])}
+  end
+end
+local available = balance_of(acct) - active_held(holds, hexp, now, nil)
+if amount > available then
+  local s = state(acct, holds, hexp, now)
+  return {'insufficient', fmt(available), s[1], s[2], s[3]}
+end
+redis.call('HSET', holds, ARGV[1], ARGV[2])
+redis.call('ZADD', hexp, fmt(now + ttl), ARGV[1])
+local tuple = {}
+if step then
+  rate_commit(KEYS[6], step)
+  tuple = step[1]
 end
 local s = state(acct, holds, hexp, now)
-return {'reserved', '', s[1], s[2], s[3]}
+return {'reserved', '', s[1], s[2], s[3], unpack(tuple)}
 `;
 
 /**

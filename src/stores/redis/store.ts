@@ -1,9 +1,10 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { utcDay } from "../../lib/time.ts";
-import type { CreditResult, DailyUsage, Ledger, Store } from "../ports.ts";
+import type { CreditResult, DailyUsage, Ledger, ReserveResult, Store } from "../ports.ts";
 import { reach as reachStore } from "../reach.ts";
 import { type RedisLayout, redisAccounts, redisKeyIndex } from "./accounts.ts";
 import { classifyRedisError } from "./errors.ts";
+import { limitsJson, redisLimits, toRate } from "./limits.ts";
 import { redisPayments } from "./payments.ts";
 import { redisRapidApi } from "./rapidapi.ts";
 import { admitted, clock, entryJson, fieldMap, parseEntry, presentedArgs, type Reply, toBalance } from "./records.ts";
@@ -27,6 +28,8 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
         keys: `${base}:keys`,
         keystate: `${base}:keystate`,
         daily: `${base}:daily`,
+        rl: `${base}:rl`,
+        inflight: `${base}:inflight`,
         pay: `${base}:pay`,
         pevents: `${base}:pevents`,
         owing: `${base}:owing`,
@@ -79,19 +82,28 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
           balance,
         };
       }),
-    reserve: (accountId, holdId, amount, ttlMs, now, key) =>
-      reach("ledger.reserve", async () => {
+    reserve: (accountId, holdId, amount, ttlMs, now, key, limits) =>
+      reach("ledger.reserve", async (): Promise<ReserveResult> => {
         const k = account(accountId);
         const reply = admitted(
           await scripts.reserve.exec(
-            [k.acct, k.holds, k.hexp, k.keys, k.keystate],
-            [holdId, String(amount), String(ttlMs), String(now), ...presentedArgs(key)],
+            [k.acct, k.holds, k.hexp, k.keys, k.keystate, k.rl, k.inflight],
+            [
+              holdId,
+              String(amount),
+              String(ttlMs),
+              String(now),
+              ...presentedArgs(key),
+              limits ? limitsJson(limits) : "",
+            ],
           ),
         );
-        const balance = toBalance(accountId, reply.slice(2));
+        const balance = toBalance(accountId, reply.slice(2, 5));
         if (reply[0] === "insufficient")
           return { status: "insufficient" as const, available_micros: Number(reply[1]), balance };
-        return { status: "reserved" as const, balance };
+        const rate = reply.length > 5 ? toRate(reply.slice(5)) : null;
+        if (reply[0] === "rate_limited" && rate?.status === "rate_limited") return { ...rate, balance };
+        return { status: "reserved" as const, balance, window: rate?.window ?? null };
       }),
     settle: (accountId, holdId, charge, now) =>
       reach("ledger.settle", async () => {
@@ -169,5 +181,6 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
     ledger,
     payments: redisPayments(redis, layout),
     rapidapi: redisRapidApi(redis, layout),
+    limits: redisLimits(redis, layout),
   };
 }

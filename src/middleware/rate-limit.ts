@@ -1,0 +1,55 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { HonoEnv } from "../lib/types.ts";
+import { limitsFor, rateLimited, rateLimitHeaders } from "../metering/rate-limit.ts";
+
+/**
+ * The metered routes: their call's one store step (the hold, or a RapidAPI subscriber's in-flight
+ * marker) checks and counts the rate limits, so the limiter adds no round trip to them.
+ */
+const METERED = new Set([
+  "/v1/chat/completions",
+  "/v1/chat",
+  "/v1/images/generations",
+  "/v1/audio/speech",
+  "/v1/audio/music",
+]);
+
+export function isMetered(method: string, path: string): boolean {
+  return method === "POST" && METERED.has(path.length > 1 ? path.replace(/\/+$/, "") : path);
+}
+
+function withHeaders(c: Context<HonoEnv>, headers: Record<string, string>): void {
+  const set = (target: Headers) => {
+    for (const [name, value] of Object.entries(headers)) target.set(name, value);
+  };
+  try {
+    set(c.res.headers);
+  } catch {
+    // An answer with immutable headers (fetched from elsewhere): copy it once.
+    c.res = new Response(c.res.body, c.res);
+    set(c.res.headers);
+  }
+}
+
+/**
+ * Rate limits on every authenticated `/v1/*` route, per account and plan (DESIGN "Billing, plans
+ * and rate limits"). A route that is not metered makes one limiter step before its handler; a
+ * metered one is counted by its hold. Over the limit: 429 RATE_LIMITED with Retry-After. Every
+ * answer then carries the `x-ratelimit-*` headers of the window it was counted in (the auth
+ * middleware strips them from RapidAPI answers: RapidAPI's own rate-limit headers are RapidAPI's).
+ */
+export function rateLimit(): MiddlewareHandler<HonoEnv> {
+  return async (c, next) => {
+    const { caller, services } = c.var;
+    if (!isMetered(c.req.method, c.req.path)) {
+      const limits = limitsFor(services.plans, caller);
+      const result = await services.store.limits.hit(caller.account_id, limits, services.now(), caller.key);
+      if (result.status === "rate_limited") throw rateLimited(result);
+      c.set("rateWindow", result.window);
+    }
+    await next();
+    const window = c.var.rateWindow;
+    // A refusal already carries its own numbers; every other answer gets the window's.
+    if (window && !c.res.headers.has("x-ratelimit-limit-requests")) withHeaders(c, rateLimitHeaders(window));
+  };
+}
