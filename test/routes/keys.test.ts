@@ -150,8 +150,8 @@ describe("/v1/keys", () => {
     const listed = ((await res.json()) as { data: Key[] }).data;
     expect(listed).toHaveLength(31);
     expect(listed.find((k) => k.id === key_id)?.last_used_at).not.toBeNull();
-    // One lookup in the key index, one call to the account.
-    expect(calls).toEqual(["lookup", "listKeys"]);
+    // One lookup in the key index, the rate limiter's step, one call to the account.
+    expect(calls).toEqual(["lookup", "hitLimit", "listKeys"]);
   });
 
   it("keys of one account share its credits", async () => {
