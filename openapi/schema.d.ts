@@ -975,6 +975,27 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Too many requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
             500: {
                 headers: {
@@ -1012,6 +1033,12 @@ export interface operations {
             /** @description The completion. With `stream: true`, server-sent chunks; the stream settles before its final `data: [DONE]`. */
             200: {
                 headers: {
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     /** @description This call's id, also in the ledger */
                     "x-request-id"?: string;
                     /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
@@ -1097,9 +1124,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            /** @description Too many requests: PROVIDER_RATE_LIMITED, RATE_LIMITED */
             429: {
                 headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1161,6 +1200,12 @@ export interface operations {
             /** @description The completion. With `stream: true`, server-sent chunks; the stream settles before its final `data: [DONE]`. */
             200: {
                 headers: {
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     /** @description This call's id, also in the ledger */
                     "x-request-id"?: string;
                     /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
@@ -1246,9 +1291,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            /** @description Too many requests: PROVIDER_RATE_LIMITED, RATE_LIMITED */
             429: {
                 headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1310,6 +1367,12 @@ export interface operations {
             /** @description The images, charged exactly: `x-credits-charged` and `x-credits-remaining` are final */
             200: {
                 headers: {
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     /** @description This call's id, also in the ledger */
                     "x-request-id"?: string;
                     /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
@@ -1394,9 +1457,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            /** @description Too many requests: PROVIDER_RATE_LIMITED, RATE_LIMITED */
             429: {
                 headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1458,6 +1533,12 @@ export interface operations {
             /** @description The audio, in the provider's content type for `response_format` */
             200: {
                 headers: {
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     /** @description This call's id, also in the ledger */
                     "x-request-id"?: string;
                     /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
@@ -1547,9 +1628,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            /** @description Too many requests: PROVIDER_RATE_LIMITED, RATE_LIMITED */
             429: {
                 headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1611,6 +1704,12 @@ export interface operations {
             /** @description The clip, in the provider's content type for `output_format` */
             200: {
                 headers: {
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     /** @description This call's id, also in the ledger */
                     "x-request-id"?: string;
                     /** @description Credits charged for this call, exactly (answers whose charge is known before they are sent) */
@@ -1696,9 +1795,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            /** @description Too many requests: PROVIDER_RATE_LIMITED, RATE_LIMITED */
             429: {
                 headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1800,9 +1911,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            /** @description Too many requests: PROVIDER_RATE_LIMITED, RATE_LIMITED */
             429: {
                 headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1887,6 +2010,27 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Too many requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
             500: {
                 headers: {
@@ -1932,6 +2076,27 @@ export interface operations {
             /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
             401: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2006,6 +2171,27 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Too many requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
             500: {
                 headers: {
@@ -2060,6 +2246,27 @@ export interface operations {
             /** @description Not allowed: FORBIDDEN */
             403: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2159,6 +2366,27 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Too many requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
             500: {
                 headers: {
@@ -2226,6 +2454,27 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Too many requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
             500: {
                 headers: {
@@ -2287,6 +2536,27 @@ export interface operations {
             /** @description Not found: NOT_FOUND */
             404: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: RATE_LIMITED */
+            429: {
+                headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2383,9 +2653,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            /** @description Too many requests: PROVIDER_RATE_LIMITED, RATE_LIMITED */
             429: {
                 headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     [name: string]: unknown;
                 };
                 content: {

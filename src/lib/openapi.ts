@@ -21,6 +21,7 @@ const EXAMPLE_MESSAGES: Partial<Record<ErrorCode, string>> = {
   MISSING_API_KEY: "Send your API key as 'Authorization: Bearer <key>' or 'X-API-Key'.",
   INVALID_API_KEY: "The API key is not valid.",
   INSUFFICIENT_CREDITS: "This call needs 0.36 credits; your balance is 0.12 credits.",
+  RATE_LIMITED: "Rate limit reached: plan 'free' allows 60 requests per minute. Retry in 12 s.",
   NOT_FOUND: "No route GET /v1/nothing. The API reference is at /docs.",
   METHOD_NOT_ALLOWED: "Method DELETE is not allowed on /health; use GET, HEAD.",
   PAYLOAD_TOO_LARGE: "The request body is larger than 1048576 bytes.",
@@ -46,6 +47,43 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   504: "Provider timeout",
 };
 
+/**
+ * The `x-ratelimit-*` headers (OpenAI's names) every key holder's answer on `/v1/*` carries;
+ * RapidAPI answers carry none of them (RapidAPI's own rate-limit headers are RapidAPI's).
+ */
+export const RATE_LIMIT_HEADERS = {
+  "x-ratelimit-limit-requests": {
+    schema: { type: "string" as const },
+    description: "Requests per minute your plan allows (key holders only)",
+  },
+  "x-ratelimit-remaining-requests": {
+    schema: { type: "string" as const },
+    description: "Requests left in the sliding minute once this one is counted (key holders only)",
+  },
+  "x-ratelimit-reset-requests": {
+    schema: { type: "string" as const },
+    description:
+      "How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only)",
+  },
+};
+
+/** The headers of a 429 RATE_LIMITED: when to retry, and the window's numbers. */
+const RATE_LIMITED_HEADERS = {
+  "retry-after": {
+    schema: { type: "string" as const },
+    description: "RATE_LIMITED: whole seconds to wait before retrying (at least 1)",
+  },
+  "retry-after-ms": {
+    schema: { type: "string" as const },
+    description: "RATE_LIMITED: the same, in milliseconds",
+  },
+  "x-should-retry": {
+    schema: { type: "string" as const },
+    description: "`true`: the same request may succeed when retried (OpenAI's SDKs obey it)",
+  },
+  ...RATE_LIMIT_HEADERS,
+};
+
 /** Codes every route can answer. */
 const ALWAYS: ErrorCode[] = ["INTERNAL_ERROR", "BAD_ENVIRONMENT"];
 /** Codes every route that takes a JSON body can answer. */
@@ -62,6 +100,7 @@ export function errorResponses(...codes: ErrorCode[]) {
     number,
     {
       description: string;
+      headers?: typeof RATE_LIMITED_HEADERS;
       content: {
         "application/json": { schema: typeof ErrorSchema; examples: Record<string, { value: unknown }> };
       };
@@ -70,6 +109,7 @@ export function errorResponses(...codes: ErrorCode[]) {
   for (const [status, group] of [...byStatus].sort(([a], [b]) => a - b)) {
     responses[status] = {
       description: `${STATUS_DESCRIPTIONS[status] ?? "Error"}: ${group.join(", ")}`,
+      ...(group.includes("RATE_LIMITED") ? { headers: RATE_LIMITED_HEADERS } : {}),
       content: {
         "application/json": {
           schema: ErrorSchema,

@@ -1,4 +1,4 @@
-import { BODY_ERRORS } from "../lib/openapi.ts";
+import { BODY_ERRORS, RATE_LIMIT_HEADERS } from "../lib/openapi.ts";
 
 /** Every metered route can answer these (auth, money, model, provider, store). */
 export const METERED_ERRORS = [
@@ -11,6 +11,7 @@ export const METERED_ERRORS = [
   "MODEL_RETIRED",
   "PROVIDER_ERROR",
   "PROVIDER_RATE_LIMITED",
+  "RATE_LIMITED",
   "PROVIDER_NOT_CONFIGURED",
   "STORE_UNAVAILABLE",
   "PROVIDER_TIMEOUT",
@@ -18,6 +19,7 @@ export const METERED_ERRORS = [
 
 /** The headers of a metered answer, documented once for every metered route. */
 export const METERED_HEADERS = {
+  ...RATE_LIMIT_HEADERS,
   "x-request-id": { schema: { type: "string" as const }, description: "This call's id, also in the ledger" },
   "x-credits-charged": {
     schema: { type: "string" as const },

@@ -83,6 +83,7 @@ export const listVoices = createRoute({
       "MODEL_RETIRED",
       "PROVIDER_ERROR",
       "PROVIDER_RATE_LIMITED",
+      "RATE_LIMITED",
       "PROVIDER_NOT_CONFIGURED",
       "PROVIDER_TIMEOUT",
       "STORE_UNAVAILABLE",

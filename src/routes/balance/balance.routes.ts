@@ -35,6 +35,6 @@ export const getBalance = createRoute({
   security: CUSTOMER_SECURITY,
   responses: {
     200: jsonContent(BalanceSchema, "Your balance"),
-    ...errorResponses("MISSING_API_KEY", "INVALID_API_KEY", "STORE_UNAVAILABLE"),
+    ...errorResponses("MISSING_API_KEY", "INVALID_API_KEY", "RATE_LIMITED", "STORE_UNAVAILABLE"),
   },
 });

@@ -54,6 +54,7 @@ export const checkout = createRoute({
       "FORBIDDEN",
       "PROVIDER_ERROR",
       "PROVIDER_RATE_LIMITED",
+      "RATE_LIMITED",
       "BILLING_NOT_CONFIGURED",
       "STORE_UNAVAILABLE",
       ...BODY_ERRORS,

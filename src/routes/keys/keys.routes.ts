@@ -3,7 +3,7 @@ import { BODY_ERRORS, errorResponses, jsonContent } from "../../lib/openapi.ts";
 import { KEY_HOLDER_SECURITY } from "../security.ts";
 import { ApiKeySchema, ApiKeyWithSecretSchema, KeyIdParamsSchema, KeyNameSchema } from "./keys.schemas.ts";
 
-const AUTH_ERRORS = ["MISSING_API_KEY", "INVALID_API_KEY", "FORBIDDEN", "STORE_UNAVAILABLE"] as const;
+const AUTH_ERRORS = ["MISSING_API_KEY", "INVALID_API_KEY", "FORBIDDEN", "RATE_LIMITED", "STORE_UNAVAILABLE"] as const;
 const tags = ["Keys"];
 
 export const listKeys = createRoute({

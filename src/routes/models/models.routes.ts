@@ -30,7 +30,7 @@ export const ModelSchema = z
   })
   .openapi("Model");
 
-const AUTH_ERRORS = ["MISSING_API_KEY", "INVALID_API_KEY", "STORE_UNAVAILABLE"] as const;
+const AUTH_ERRORS = ["MISSING_API_KEY", "INVALID_API_KEY", "RATE_LIMITED", "STORE_UNAVAILABLE"] as const;
 
 export const listModels = createRoute({
   method: "get",

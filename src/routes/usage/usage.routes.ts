@@ -74,6 +74,6 @@ export const getUsage = createRoute({
   },
   responses: {
     200: jsonContent(UsageSchema, "Your ledger"),
-    ...errorResponses("MISSING_API_KEY", "INVALID_API_KEY", "INVALID_REQUEST", "STORE_UNAVAILABLE"),
+    ...errorResponses("MISSING_API_KEY", "INVALID_API_KEY", "INVALID_REQUEST", "RATE_LIMITED", "STORE_UNAVAILABLE"),
   },
 });
