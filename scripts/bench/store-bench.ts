@@ -1,4 +1,8 @@
+import type { RateLimitTable } from "../../src/stores/limit-ports.ts";
 import type { Store } from "../../src/stores/ports.ts";
+
+/** Reserves check and count the plan's rate limits in their one step, as the gateway's do (limits never reached here). */
+const BENCH_LIMITS: RateLimitTable = { default_plan: "bench", plans: { bench: [1_000_000, 100_000] } };
 
 export interface BenchRow {
   op: "reserve" | "settle";
@@ -47,7 +51,7 @@ export async function runStoreBench(
       const started = now();
       await pool((hold) =>
         op === "reserve"
-          ? store.ledger.reserve(account, hold, 500_000, 600_000, now(), null)
+          ? store.ledger.reserve(account, hold, 500_000, 600_000, now(), null, BENCH_LIMITS)
           : store.ledger.settle(
               account,
               hold,
