@@ -1,5 +1,6 @@
 import { ApiError } from "../lib/errors.ts";
 import { withTimeout } from "../lib/time.ts";
+import type { RateWindow } from "../stores/limit-ports.ts";
 import { bytesAnswer, type JsonPart, jsonAnswer } from "./answers.ts";
 import { type CallContext, MAX_STREAM_MS } from "./call-context.ts";
 import { resolveModel } from "./catalog.ts";
@@ -74,24 +75,20 @@ export async function meteredCall<A, H extends Hold>(ctx: CallContext, spec: Met
   const ttlMs = ctx.firstByteMs + streamMaxMs + 60_000;
   // The path follows how the request authenticated, never the account id.
   // The call's one store step before the upstream call also checks and counts the rate limits.
-  let meter: CallMeter<H>;
-  if (caller.source === "rapidapi") {
-    const hold = spec.hold(entry, adapter);
-    meter = await RapidApiMeter.open(
-      deps,
-      caller,
-      entry,
-      requestId,
-      hold,
-      ctx.rapidApiBillingObject,
-      ttlMs,
-      ctx.limits,
-    );
-  } else {
-    const opened = await Meter.open(deps, caller, entry, requestId, ttlMs, spec.hold(entry, adapter), ctx.limits);
-    if (opened.window) ctx.onRateWindow?.(opened.window);
-    meter = opened;
-  }
+  const meter: CallMeter<H> & { window: RateWindow | null } =
+    caller.source === "rapidapi"
+      ? await RapidApiMeter.open(
+          deps,
+          caller,
+          entry,
+          requestId,
+          spec.hold(entry, adapter),
+          ctx.rapidApiBillingObject,
+          ttlMs,
+          ctx.limits,
+        )
+      : await Meter.open(deps, caller, entry, requestId, ttlMs, spec.hold(entry, adapter), ctx.limits);
+  if (meter.window) ctx.onRateWindow?.(meter.window);
   ctx.waitUntil(meter.ended);
 
   // One controller for every upstream request of the call: a failure aborts the others.

@@ -2,7 +2,7 @@ import type { Caller } from "../lib/caller.ts";
 import { randomHex } from "../lib/crypto.ts";
 import { ApiError } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
-import type { RateLimitTable } from "../stores/limit-ports.ts";
+import type { RateLimitTable, RateWindow } from "../stores/limit-ports.ts";
 import type { UsageCharge } from "../stores/ports.ts";
 import type { RapidApiOutcome } from "../stores/rapidapi-ports.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
@@ -52,6 +52,8 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
 
   /** Whether a store marker counts this call in flight (dropped when the call accrues nothing). */
   private marked = false;
+  /** The request window `open` counted the call in (null without limits). */
+  window: RateWindow | null = null;
 
   /** The call, counted against the subscriber plan's limits before the upstream call: 429 when over. */
   static async open<H extends Hold>(
@@ -69,6 +71,7 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
       const result = await deps.store.limits.begin(caller.account_id, meter.callId, limits, ttlMs, deps.now());
       if (result.status === "rate_limited") throw rateLimited(result);
       meter.marked = true;
+      meter.window = result.window;
     }
     return meter;
   }

@@ -111,6 +111,26 @@ describe("rate limits (requests per minute)", () => {
     expect((await gwWith(vars, "/openapi.json")).status).toBe(200);
   });
 
+  it("metered requests answered before their hold (not enough credits, invalid, unknown model) are counted too", async () => {
+    const { key } = await funded(0);
+    const vars = plans(3, 50);
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(T);
+    const poor = await chatOn(vars, bearer(key));
+    await expectError(poor.clone(), 402, "INSUFFICIENT_CREDITS");
+    expect(limitHeaders(poor)).toEqual({ limit: "3", remaining: "2", reset: "55s" });
+    const invalid = await gwWith(vars, "/v1/chat/completions", json({ model: MODEL }, bearer(key)));
+    await expectError(invalid.clone(), 400, "INVALID_REQUEST");
+    expect(limitHeaders(invalid).remaining).toBe("1");
+    const unknown = await chatOn(vars, bearer(key), { model: "openai/no-such-model" });
+    await expectError(unknown.clone(), 404, "MODEL_NOT_FOUND");
+    expect(limitHeaders(unknown).remaining).toBe("0");
+    // Over the limit, the answer is the 429 the limiter would have given first.
+    const over = await gwWith(vars, "/v1/chat/completions", json({ model: MODEL }, bearer(key)));
+    await expectError(over.clone(), 429, "RATE_LIMITED");
+    expect(over.headers.get("retry-after")).toBe("56");
+  });
+
   it("a streamed answer carries the headers from its first byte", async () => {
     const { key } = await funded(10);
     const res = await chatOn(plans(100, 50), bearer(key), { stream: true });
