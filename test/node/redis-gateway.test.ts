@@ -59,6 +59,9 @@ describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
     expect(res.status).toBe(200);
     // "Say hi <uuid>" is billed as the fake reports it: 16 in, 9 out = 1404 µcr
     expect(res.headers.get("x-credits-charged")).toBe("0.001404");
+    // Counted against the default plan (free: 60 a minute) in the hold's own script.
+    expect(res.headers.get("x-ratelimit-limit-requests")).toBe("60");
+    expect(Number(res.headers.get("x-ratelimit-remaining-requests"))).toBeLessThan(59);
     const after = (await (await fetch(`${gateway.url}/v1/balance`, { headers: auth })).json()) as {
       credits_micros: number;
       held_micros: number;
