@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import type { RateLimitTable } from "../../src/stores/limit-ports.ts";
 import type { Store } from "../../src/stores/ports.ts";
 import { acct, charge, fund, hold, T0 } from "./contract-helpers.ts";
@@ -12,8 +12,15 @@ const table = (plans: Record<string, [number, number]>, defaultPlan = Object.key
 /** Rate limits, counted in the hold's own step: part of the one store contract, run against every adapter. */
 export function limitsContract(makeStore: () => Store) {
   describe("rate limits", () => {
-    const reserveAt = (store: Store, account: string, at: number, limits: RateLimitTable, id = hold()) =>
-      store.ledger.reserve(account, id, AMOUNT, 120_000, at, null, limits);
+    /** Holds placed here, released after each test so other suites' lists of stale holds never see them. */
+    const placed: (() => Promise<unknown>)[] = [];
+    afterEach(async () => {
+      await Promise.all(placed.splice(0).map((release) => release()));
+    });
+    const reserveAt = (store: Store, account: string, at: number, limits: RateLimitTable, id = hold()) => {
+      placed.push(() => store.ledger.release(account, id, at));
+      return store.ledger.reserve(account, id, AMOUNT, 120_000, at, null, limits);
+    };
 
     it("counts requests per minute in a sliding window; a refusal holds, charges and counts nothing; the window frees up when it says", async () => {
       const store = makeStore();
