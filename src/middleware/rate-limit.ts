@@ -6,7 +6,8 @@ import type { RateResult } from "../stores/limit-ports.ts";
 
 /**
  * The metered routes: their call's one store step (the hold, or a RapidAPI subscriber's in-flight
- * marker) checks and counts the rate limits, so the limiter adds no round trip to them.
+ * marker) checks and counts the rate limits, so the limiter adds no round trip to them. A test
+ * holds this list to the routes whose contract can answer 402 (test/routes/rate-limits.test.ts).
  */
 const METERED = new Set([
   "/v1/chat/completions",
@@ -36,8 +37,8 @@ function withHeaders(c: Context<HonoEnv>, headers: Record<string, string>): void
 /**
  * Rate limits on every authenticated `/v1/*` route, per account and plan (DESIGN "Billing, plans
  * and rate limits"). A route that is not metered makes one limiter step before its handler; a
- * metered one is counted by its hold (or, answered before it, just after). Over the limit: 429 RATE_LIMITED with Retry-After. Every
- * answer then carries the `x-ratelimit-*` headers of the window it was counted in (the auth
+ * metered one is counted by its hold (or, answered before it, just after). Over the limit: 429
+ * RATE_LIMITED with Retry-After. Every answer then carries the `x-ratelimit-*` headers of the window it was counted in (the auth
  * middleware strips them from RapidAPI answers: RapidAPI's own rate-limit headers are RapidAPI's).
  */
 export function rateLimit(): MiddlewareHandler<HonoEnv> {

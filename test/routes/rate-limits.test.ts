@@ -1,8 +1,9 @@
 import OpenAI from "openai";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { isMetered } from "../../src/middleware/rate-limit.ts";
 import { account, funded, MODEL, prompt } from "../helpers/chat.ts";
 import { BASE_URL } from "../helpers/clients.ts";
-import { bearer, expectError, gwWith, json, rapid } from "../helpers/gateway.ts";
+import { bearer, expectError, gw, gwWith, json, rapid } from "../helpers/gateway.ts";
 
 /** A deployment whose default plan (`tiny`, also RapidAPI's BASIC) allows `rpm` requests a minute and `concurrent` calls at once. */
 const plans = (rpm: number, concurrent: number) => ({
@@ -236,5 +237,22 @@ describe("rate limits for RapidAPI subscribers", () => {
     });
     expect(failed.status).toBeGreaterThanOrEqual(500);
     await expect.poll(async () => (await chatOn(vars, rapid(user, "BASIC"))).status).toBe(200);
+  });
+});
+
+describe("the limiter's list of metered routes", () => {
+  it("is exactly the routes whose contract can answer 402 (their hold counts them; no second step)", async () => {
+    const doc = (await (await gw("/openapi.json")).json()) as {
+      paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    };
+    const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ path, method: method.toUpperCase(), op })),
+    );
+    const metered = operations.filter(({ op }) => "402" in op.responses).map(({ method, path }) => `${method} ${path}`);
+    expect(metered.length).toBeGreaterThanOrEqual(5);
+    for (const { method, path } of operations) {
+      expect(isMetered(method, path), `${method} ${path}`).toBe(metered.includes(`${method} ${path}`));
+    }
+    expect(isMetered("POST", "/v1/chat/completions/")).toBe(true);
   });
 });

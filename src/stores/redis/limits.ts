@@ -4,9 +4,16 @@ import type { RedisLayout } from "./accounts.ts";
 import { BEGIN, END, HIT } from "./limit-scripts.ts";
 import { admitted, presentedArgs, type Reply } from "./records.ts";
 
-/** The limits as the scripts read them (see limit-scripts.ts). */
+const encoded = new WeakMap<RateLimitTable, string>();
+
+/** The limits as the scripts read them (see limit-scripts.ts); a deployment's table is encoded once. */
 export function limitsJson(table: RateLimitTable): string {
-  return JSON.stringify({ d: table.default_plan, f: table.plan ?? "", p: table.plans });
+  let json = encoded.get(table);
+  if (json === undefined) {
+    json = JSON.stringify({ d: table.default_plan, f: table.plan ?? "", p: table.plans });
+    encoded.set(table, json);
+  }
+  return json;
 }
 
 /** A script's rate tuple: {status, which, plan, limit, remaining, reset ms, retry ms, concurrent}. */
