@@ -4,6 +4,8 @@ import { ApiError } from "../lib/errors.ts";
 import type { RateLimitTable, RateRefusal, RateWindow } from "../stores/limit-ports.ts";
 
 const tables = new WeakMap<PlanTable, RateLimitTable>();
+/** One table per plan a RapidAPI subscription can name, built once like the deployment's. */
+const forcedTables = new WeakMap<PlanTable, Map<string, RateLimitTable>>();
 
 /** The deployment's plans as the stores take them: the default plan id and {id: [rpm, concurrent]}. */
 export function limitTable(plans: PlanTable): RateLimitTable {
@@ -26,7 +28,19 @@ export function limitTable(plans: PlanTable): RateLimitTable {
  */
 export function limitsFor(plans: PlanTable, caller: Caller): RateLimitTable {
   const table = limitTable(plans);
-  return caller.source === "rapidapi" ? { ...table, plan: plans.forRapidApi(caller.plan).id } : table;
+  if (caller.source !== "rapidapi") return table;
+  const id = plans.forRapidApi(caller.plan).id;
+  let byPlan = forcedTables.get(plans);
+  if (!byPlan) {
+    byPlan = new Map();
+    forcedTables.set(plans, byPlan);
+  }
+  let forced = byPlan.get(id);
+  if (!forced) {
+    forced = { ...table, plan: id };
+    byPlan.set(id, forced);
+  }
+  return forced;
 }
 
 /** OpenAI's duration format (Go's): `250ms`, `1s`, `1.5s`, `6m0s`. */
