@@ -5,6 +5,7 @@ import { disputesContract } from "./store-disputes.contract.ts";
 import { keysContract } from "./store-keys.contract.ts";
 import { paymentsContract } from "./store-payments.contract.ts";
 import { rapidApiContract } from "./store-rapidapi.contract.ts";
+import { subscriptionsContract } from "./store-subscriptions.contract.ts";
 
 /**
  * The behaviour every store adapter must have. Each adapter's test file calls this with a
@@ -257,5 +258,6 @@ export function storeContract(name: string, makeStore: () => Store) {
     paymentsContract(makeStore);
     disputesContract(makeStore);
     rapidApiContract(makeStore);
+    subscriptionsContract(makeStore);
   });
 }

@@ -1,6 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { startOfUtcDay } from "../../lib/time.ts";
-import type { PaymentAdjustment, PaymentResult, PurchaseRequest, RecordRequest } from "../payment-ports.ts";
+import type {
+  PaymentAdjustment,
+  PaymentResult,
+  PlanAllowanceRequest,
+  PlanChangeRequest,
+  PurchaseRequest,
+  RecordRequest,
+} from "../payment-ports.ts";
 import type {
   AccountInfo,
   Balance,
@@ -20,6 +27,7 @@ import { AccountKeys, KEY_REFUSED, type KeyRefused } from "./account-keys.ts";
 import { AccountLedger } from "./account-ledger.ts";
 import { AccountPayments } from "./account-payments.ts";
 import { AccountRapidApi } from "./account-rapidapi.ts";
+import { AccountSubscriptions } from "./account-subscriptions.ts";
 import { ENTRY_COLUMNS, type EntryRow, LEDGER_SCHEMA, migrateLedger, toEntry } from "./ledger-rows.ts";
 
 /**
@@ -35,6 +43,7 @@ export class AccountObject extends DurableObject {
   private readonly ledger: AccountLedger;
   private readonly payments: AccountPayments;
   private readonly rapidapi: AccountRapidApi;
+  private readonly subscriptions: AccountSubscriptions;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
@@ -46,6 +55,7 @@ export class AccountObject extends DurableObject {
     this.ledger = new AccountLedger(this.sql);
     this.payments = new AccountPayments(this.ledger);
     this.rapidapi = new AccountRapidApi(this.ledger);
+    this.subscriptions = new AccountSubscriptions(this.ledger, this.payments);
   }
 
   create(account: Omit<AccountInfo, "created_at">, now: number): AccountInfo {
@@ -217,6 +227,22 @@ export class AccountObject extends DurableObject {
   /** A null account is the object that keeps the unassigned events. */
   recordPayment(accountId: string | null, request: RecordRequest, now: number) {
     return this.storage.transactionSync(() => this.payments.record(accountId, request, now));
+  }
+
+  planAllowance(accountId: string, request: PlanAllowanceRequest, now: number): PaymentResult {
+    return this.storage.transactionSync(() => this.subscriptions.planAllowance(accountId, request, now));
+  }
+
+  setPlan(accountId: string, request: PlanChangeRequest, now: number): PaymentResult {
+    return this.storage.transactionSync(() => this.subscriptions.setPlan(accountId, request, now));
+  }
+
+  stripeCustomer(): string | null {
+    return this.subscriptions.customer();
+  }
+
+  linkStripeCustomer(customerId: string) {
+    return this.storage.transactionSync(() => this.subscriptions.linkCustomer(customerId));
   }
 
   accrueRapidApi(accountId: string, accrual: RapidApiAccrual, now: number): RapidApiOutcome {
