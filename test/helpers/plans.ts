@@ -1,5 +1,3 @@
-import { gwWith } from "./gateway.ts";
-
 /** A deployment's PLANS with Stripe prices (the default table sells nothing until the operator sets prices). */
 export const SOLD_PLANS = [
   {
@@ -42,6 +40,3 @@ export const SOLD_PLANS = [
 ];
 
 export const PLANS = JSON.stringify(SOLD_PLANS);
-
-/** The gateway deployed with SOLD_PLANS. */
-export const sold = (path: string, init?: RequestInit) => gwWith({ PLANS }, path, init);

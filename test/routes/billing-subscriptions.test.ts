@@ -1,8 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { components } from "../../openapi/schema.d.ts";
-import { bearer, expectError, json, newAccount, rapid } from "../helpers/gateway.ts";
-import { sold } from "../helpers/plans.ts";
+import { bearer, expectError, gwWith, json, newAccount, rapid } from "../helpers/gateway.ts";
+import { PLANS } from "../helpers/plans.ts";
 import { delivered, paymentEvents, stripeRequests, subscription } from "../helpers/stripe.ts";
+
+/** The gateway deployed with SOLD_PLANS (Stripe prices set). */
+const sold = (path: string, init?: RequestInit) => gwWith({ PLANS }, path, init);
 
 type Session = components["schemas"]["CheckoutSession"];
 type Balance = components["schemas"]["Balance"];

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { components } from "../../openapi/schema.d.ts";
 import { bearer, expectError, gw, gwWith, newAccount } from "../helpers/gateway.ts";
-import { PLANS, SOLD_PLANS, sold } from "../helpers/plans.ts";
+import { PLANS, SOLD_PLANS } from "../helpers/plans.ts";
+
+/** The gateway deployed with SOLD_PLANS (Stripe prices set). */
+const sold = (path: string, init?: RequestInit) => gwWith({ PLANS }, path, init);
 
 type PlanList = components["schemas"]["PlanList"];
 
