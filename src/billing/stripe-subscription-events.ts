@@ -45,14 +45,20 @@ async function accountOf(
 const priceOf = (line: InvoiceLine) => line.pricing?.price_details?.price ?? line.price;
 const proration = (line: InvoiceLine) => Boolean(line.parent?.subscription_item_details?.proration ?? line.proration);
 
-/** The plan an invoice pays for: its first non-proration line with a plan's price, else any such line. */
+/**
+ * The plan an invoice pays for, from its lines with a plan's price: a period's line first, then a
+ * proration charge (an upgrade's "remaining time on" the new plan), never a proration credit (the
+ * "unused time on" the old plan) unless nothing else names a plan.
+ */
 function invoicePlan(ctx: EventContext, lines: InvoiceLine[]): Plan | undefined {
-  const priced = lines.flatMap((line) => {
+  const rank = (line: InvoiceLine) => (!proration(line) ? 0 : (line.amount ?? 0) > 0 ? 1 : 2);
+  let best: { plan: Plan; rank: number } | undefined;
+  for (const line of lines) {
     const price = priceOf(line);
     const plan = price ? ctx.plans.forStripePrice(price) : undefined;
-    return plan ? [{ plan, proration: proration(line) }] : [];
-  });
-  return (priced.find((line) => !line.proration) ?? priced[0])?.plan;
+    if (plan && (best === undefined || rank(line) < best.rank)) best = { plan, rank: rank(line) };
+  }
+  return best?.plan;
 }
 
 async function onInvoicePaid(event: StripeEvent, ctx: EventContext): Promise<EventOutcome> {

@@ -133,23 +133,22 @@ export function subscription(account: string, customer: string, price: string) {
       lines: {
         object: "list",
         has_more: false,
-        data: [
-          {
-            id: stripeId("il"),
-            object: "line_item",
-            amount: paid,
-            currency: "usd",
-            quantity: 1,
-            parent: {
-              type: "subscription_item_details",
-              subscription_item_details: { subscription: sub, subscription_item: stripeId("si"), proration: false },
-            },
-            pricing: {
-              type: "price_details",
-              price_details: { price: options.price ?? price, product: stripeId("prod") },
+        data: (options.lines ?? [{ price: options.price ?? price, amount: paid, proration: false }]).map((line) => ({
+          id: stripeId("il"),
+          object: "line_item",
+          amount: line.amount,
+          currency: "usd",
+          quantity: 1,
+          parent: {
+            type: "subscription_item_details",
+            subscription_item_details: {
+              subscription: sub,
+              subscription_item: stripeId("si"),
+              proration: line.proration,
             },
           },
-        ],
+          pricing: { type: "price_details", price_details: { price: line.price, product: stripeId("prod") } },
+        })),
       },
     };
   };
@@ -180,6 +179,8 @@ export interface InvoiceOptions {
   attempt_count?: number;
   /** Seconds: the event's `created`. */
   created?: number;
+  /** The invoice's lines; by default one line of the subscription's price for the amount paid. */
+  lines?: { price: string; amount: number; proration: boolean }[];
   /** Leaves the account out of the invoice, so the gateway asks Stripe for the customer's. */
   no_metadata?: boolean;
 }

@@ -162,6 +162,24 @@ describe("POST /webhooks/stripe: subscriptions", () => {
     expect(await balance(key)).toMatchObject({ credits: 0, plan: "ultra" });
   });
 
+  it("an upgrade's proration invoice puts the account on the new plan, not the one credited back", async () => {
+    const { key, account_id, customer } = await subscribed();
+    const sub = subscription(account_id, customer, "price_test_pro");
+    const now = Math.floor(Date.now() / 1000);
+    await deliver(sub.invoicePaid({ created: now - 10 }));
+    const upgrade = sub.invoicePaid({
+      created: now,
+      billing_reason: "subscription_update",
+      amount_paid: 5_000,
+      lines: [
+        { price: "price_test_pro", amount: -1_450, proration: true },
+        { price: "price_test_ultra", amount: 6_450, proration: true },
+      ],
+    });
+    expect(await deliver(upgrade)).toBe("granted");
+    expect(await balance(key)).toMatchObject({ credits: 2_000, plan: "ultra" });
+  });
+
   it("follows an upgrade through customer.subscription.updated, and a deletion returns the account to the default plan", async () => {
     const { key, account_id, customer } = await subscribed();
     const sub = subscription(account_id, customer, "price_test_pro");
