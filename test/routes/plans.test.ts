@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { components } from "../../openapi/schema.d.ts";
-import { bearer, expectError, gw, gwWith, newAccount } from "../helpers/gateway.ts";
+import { bearer, expectError, gw, gwWith, newAccount, rapid } from "../helpers/gateway.ts";
 import { PLANS, SOLD_PLANS } from "../helpers/plans.ts";
 
 /** The gateway deployed with SOLD_PLANS (Stripe prices set). */
@@ -52,6 +52,12 @@ describe("GET /v1/plans", () => {
     expect((await plans(await gw("/v1/plans", { headers: bearer(key) }))).data).toHaveLength(4);
     const error = await expectError(await gw("/v1/plans?all=yes"), 400, "INVALID_REQUEST");
     expect(error.param).toBe("all");
+  });
+
+  it("through RapidAPI's proxy, answers the plan list billing nothing", async () => {
+    const res = await gw("/v1/plans", { headers: rapid("plans-user") });
+    expect(res.headers.get("x-rapidapi-billing")).toBe("Credits=0");
+    expect((await plans(res)).data).toHaveLength(4);
   });
 
   it("is in the public OpenAPI document, with no security requirement", async () => {

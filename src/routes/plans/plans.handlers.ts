@@ -1,4 +1,5 @@
 import type { AppRouteHandler } from "../../lib/types.ts";
+import { RAPIDAPI_BILLING_HEADER } from "../../metering/rapidapi-meter.ts";
 import type { listPlans } from "./plans.routes.ts";
 
 export const plans: AppRouteHandler<typeof listPlans> = (c) => {
@@ -15,5 +16,9 @@ export const plans: AppRouteHandler<typeof listPlans> = (c) => {
     on_sale: plan.on_sale,
     default: plan.id === table.defaultPlan.id,
   }));
+  // Public, so no authentication ran; through RapidAPI's proxy it still says it bills nothing.
+  if (c.req.header("x-rapidapi-proxy-secret") !== undefined) {
+    c.header(RAPIDAPI_BILLING_HEADER, `${c.var.config.RAPIDAPI_BILLING_OBJECT}=0`);
+  }
   return c.json({ object: "list" as const, data, default_plan: table.defaultPlan.id }, 200);
 };
