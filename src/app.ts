@@ -12,6 +12,7 @@ import { healthRouter } from "./routes/health/health.index.ts";
 import { imagesRouter } from "./routes/images/images.index.ts";
 import { keysRouter } from "./routes/keys/keys.index.ts";
 import { modelsRouter } from "./routes/models/models.index.ts";
+import { plansRouter } from "./routes/plans/plans.index.ts";
 import { usageRouter } from "./routes/usage/usage.index.ts";
 import { webhooksRouter } from "./routes/webhooks/webhooks.index.ts";
 
@@ -20,6 +21,8 @@ export function buildApp(): AppOpenAPI {
   const app = createApp();
   configureOpenAPI(app);
   app.get("/", (c) => c.redirect("/docs", 302));
+  // Public, so mounted before /v1/* authentication.
+  app.route("/", plansRouter);
   app.use("/v1/*", authenticate(), rateLimit());
   app.use("/admin/*", requireAdmin());
   app.route("/", healthRouter);

@@ -17,6 +17,8 @@ const Cents = z.number().int().nonnegative();
 export const EventSchema = z.object({
   id: Id,
   type: z.string().min(1).max(255),
+  /** Unix seconds: the order plan changes apply in, whatever order they are delivered in. */
+  created: z.number().int().nonnegative().optional(),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
 export type StripeEvent = z.infer<typeof EventSchema>;
@@ -47,4 +49,35 @@ export const DisputeSchema = z.object({
   status: z.string(),
   payment_intent: Ref,
   metadata: Metadata,
+});
+
+/** An invoice line: its price (`pricing.price_details.price`; `price` on API versions before 2025-03-31). */
+const InvoiceLineSchema = z.object({
+  amount: z.number().int().nullish(),
+  pricing: z.object({ price_details: z.object({ price: Ref }).nullish() }).nullish(),
+  price: Ref,
+  proration: z.boolean().nullish(),
+  parent: z.object({ subscription_item_details: z.object({ proration: z.boolean().nullish() }).nullish() }).nullish(),
+});
+export type InvoiceLine = z.infer<typeof InvoiceLineSchema>;
+
+export const InvoiceSchema = z.object({
+  id: Id,
+  customer: Ref,
+  amount_paid: Cents.nullish(),
+  billing_reason: z.string().nullish(),
+  attempt_count: z.number().int().nullish(),
+  /** Where the subscription's metadata (the account) is copied to (API versions since 2025-03-31). */
+  parent: z.object({ subscription_details: z.object({ metadata: Metadata, subscription: Ref }).nullish() }).nullish(),
+  subscription_details: z.object({ metadata: Metadata }).nullish(),
+  subscription: Ref,
+  lines: z.object({ data: z.array(InvoiceLineSchema) }).nullish(),
+});
+
+export const SubscriptionSchema = z.object({
+  id: Id,
+  customer: Ref,
+  status: z.string(),
+  metadata: Metadata,
+  items: z.object({ data: z.array(z.object({ price: Ref })) }).nullish(),
 });

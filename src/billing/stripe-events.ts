@@ -1,11 +1,17 @@
-import type { z } from "zod";
-import { isRapidApiAccount } from "../lib/api-keys.ts";
-import { ApiError } from "../lib/errors.ts";
-import type { PaymentAdjustment, PaymentResult } from "../stores/payment-ports.ts";
-import type { Store } from "../stores/ports.ts";
+import type { PaymentAdjustment } from "../stores/payment-ports.ts";
 import { creditsMicros, parseCredits, shareMicros } from "./credits-price.ts";
-import type { StripeBilling } from "./stripe.ts";
+import {
+  type EventContext,
+  type EventOutcome,
+  outcomeOf,
+  parse,
+  type Ref,
+  recordOn,
+  unassigned,
+  usableAccount,
+} from "./stripe-event-context.ts";
 import { ChargeSchema, DisputeSchema, SessionSchema, type StripeEvent } from "./stripe-event-types.ts";
+import { applySubscriptionEvent, SUBSCRIPTION_EVENTS } from "./stripe-subscription-events.ts";
 
 /** The events to enable on the Stripe webhook endpoint; others are acknowledged and ignored. */
 export const HANDLED_EVENTS = [
@@ -15,43 +21,8 @@ export const HANDLED_EVENTS = [
   "charge.refunded",
   "charge.dispute.created",
   "charge.dispute.closed",
+  ...SUBSCRIPTION_EVENTS,
 ] as const;
-
-export interface EventContext {
-  store: Store;
-  stripe: StripeBilling;
-  now: number;
-}
-
-/** What became of an event: a payment outcome, `unassigned` (kept for an operator), or `ignored`. */
-export type EventOutcome = string;
-
-const ACCOUNT_ID = /^[\x21-\x7e]{1,128}$/;
-const usableAccount = (id: string | null | undefined): string | null =>
-  id && ACCOUNT_ID.test(id) && !isRapidApiAccount(id) ? id : null;
-
-type Ref = { event_id: string; event_type: string; reference: string | null };
-
-async function unassigned(ctx: EventContext, ref: Ref, note: string): Promise<EventOutcome> {
-  await ctx.store.payments.record(null, { ...ref, note }, ctx.now);
-  return "unassigned";
-}
-
-async function recordOn(ctx: EventContext, account: string, ref: Ref, note: string): Promise<EventOutcome> {
-  const { status } = await ctx.store.payments.record(account, { ...ref, note }, ctx.now);
-  return status === "account_not_found" ? unassigned(ctx, ref, `${note}; unknown account ${account}`) : "recorded";
-}
-
-async function outcomeOf(ctx: EventContext, ref: Ref, account: string, result: PaymentResult) {
-  if (result.status === "account_not_found") return unassigned(ctx, ref, `unknown account ${account}`);
-  return result.outcome;
-}
-
-function parse<T extends z.ZodType>(schema: T, event: StripeEvent): z.infer<T> {
-  const parsed = schema.safeParse(event.data.object);
-  if (!parsed.success) throw new ApiError("INVALID_REQUEST", `The ${event.type} event's object is not as expected.`);
-  return parsed.data;
-}
 
 async function onSession(event: StripeEvent, ctx: EventContext): Promise<EventOutcome> {
   const session = parse(SessionSchema, event);
@@ -168,6 +139,6 @@ export async function applyStripeEvent(event: StripeEvent, ctx: EventContext): P
     case "charge.dispute.closed":
       return onDispute(event, ctx);
     default:
-      return "ignored";
+      return applySubscriptionEvent(event, ctx) ?? "ignored";
   }
 }

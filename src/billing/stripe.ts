@@ -1,7 +1,8 @@
 import Stripe from "stripe";
 import type { Config } from "../env.ts";
 import { ApiError } from "../lib/errors.ts";
-import { log } from "../lib/log.ts";
+import { stripeFailure } from "./stripe-errors.ts";
+import { type StripeSubscriptions, stripeSubscriptions } from "./stripe-subscriptions.ts";
 
 /**
  * The Stripe API version this code reads and writes. Pinned, so upgrading the Stripe account (or the
@@ -29,7 +30,7 @@ export interface PaymentIntentFacts {
   metadata: Record<string, string>;
 }
 
-export interface StripeBilling {
+export interface StripeBilling extends StripeSubscriptions {
   /** Creates a Checkout Session (payment mode); 503 BILLING_NOT_CONFIGURED without STRIPE_SECRET_KEY. */
   checkout(request: CheckoutRequest): Promise<{ id: string; url: string }>;
   /** The payment intent's amount and metadata (where a dispute's account and credits are found); null when Stripe has none. */
@@ -43,34 +44,6 @@ export interface StripeBilling {
 
 const notConfigured = (variable: string) =>
   new ApiError("BILLING_NOT_CONFIGURED", `Payments are not configured on this gateway (${variable} is not set).`);
-
-/** Stripe's failures as the gateway's codes; Stripe's own words stay in the log (they can quote the key's tail). */
-function stripeFailure(error: unknown, op: string): ApiError {
-  if (!(error instanceof Stripe.errors.StripeError)) return error instanceof ApiError ? error : toInternal(error);
-  log("error", "stripe request failed", { op, type: error.type, status: error.statusCode, code: error.code });
-  if (error instanceof Stripe.errors.StripeIdempotencyError) {
-    return new ApiError(
-      "INVALID_REQUEST",
-      "This Idempotency-Key was already used for a different checkout; send a new one.",
-      { param: "Idempotency-Key" },
-    );
-  }
-  if (error instanceof Stripe.errors.StripeRateLimitError) {
-    return new ApiError("PROVIDER_RATE_LIMITED", "Stripe is rate limiting the gateway; retry shortly.");
-  }
-  const healing = error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError;
-  return new ApiError(
-    "PROVIDER_ERROR",
-    healing
-      ? "Stripe could not be reached or failed; nothing was charged. Retry shortly."
-      : "Stripe refused the gateway's request; the operator must check the Stripe configuration.",
-    { retry: healing, cause: error },
-  );
-}
-
-function toInternal(error: unknown): ApiError {
-  return new ApiError("INTERNAL_ERROR", "Internal error while talking to Stripe.", { cause: error });
-}
 
 /** Built once per isolate (src/services.ts): the client, when a secret key is set, and the webhook check. */
 export function createStripeBilling(config: Config, fetchFn: typeof fetch): StripeBilling {
@@ -95,6 +68,7 @@ export function createStripeBilling(config: Config, fetchFn: typeof fetch): Stri
   };
 
   return {
+    ...stripeSubscriptions(connected),
     async checkout(request) {
       const stripe = connected();
       const metadata = { account_id: request.account_id, credits: String(request.credits) };

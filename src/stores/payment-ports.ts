@@ -54,7 +54,11 @@ export type PaymentOutcome =
   /** Recorded only (a failed payment, an unpaid session, an event without credits or account). */
   | "recorded"
   /** The grant would take the balance past 2^53 - 1 µcr: recorded, nothing granted. */
-  | "limit_exceeded";
+  | "limit_exceeded"
+  /** A subscription event moved the account to another plan (or kept it, with a newer time). */
+  | "plan_changed"
+  /** A plan change older than the last one applied to the account: recorded, ignored. */
+  | "stale";
 
 export type PaymentResult =
   | {
@@ -95,6 +99,30 @@ export interface PaymentStanding {
   disputed_at: number | null;
 }
 
+/**
+ * A paid subscription invoice: grants the plan's allowance once (by invoice id and by event id) and
+ * sets the account's plan, unless a later plan change was already applied (see PlanChangeRequest).
+ */
+export interface PlanAllowanceRequest extends PaymentEventRef {
+  invoice_id: string;
+  plan_id: string;
+  /** The allowance in µcr; 0 sets the plan and grants nothing (no ledger entry). */
+  amount_micros: number;
+  amount_paid_cents: number;
+  /** The event's `created` time, ms: plan changes apply in this order, whatever order they arrive in. */
+  changed_at: number;
+}
+
+/** A subscription changed or ended: the account's plan follows, unless a later change was applied. */
+export interface PlanChangeRequest extends PaymentEventRef {
+  /** The subscription. */
+  reference: string | null;
+  /** Null: no subscription, the deployment's default plan. */
+  plan_id: string | null;
+  changed_at: number;
+  note: string | null;
+}
+
 export interface Payments {
   /**
    * Grants a paid checkout session once (by session and by event id), then applies any claw-back
@@ -109,6 +137,23 @@ export interface Payments {
     request: RecordRequest,
     now: number,
   ): Promise<{ status: "recorded" | "replayed" | "account_not_found" }>;
+  /**
+   * Grants a subscription invoice's allowance once (`plan_allowance`), collects what the account owes,
+   * and sets its plan, in one step. A second event for the same invoice is `unchanged`.
+   */
+  planAllowance(accountId: string, request: PlanAllowanceRequest, now: number): Promise<PaymentResult>;
+  /** Sets the account's plan (`plan_changed`), or records a change older than the last one (`stale`). */
+  setPlan(accountId: string, request: PlanChangeRequest, now: number): Promise<PaymentResult>;
+  /** The account's Stripe customer, null before its first subscription checkout. */
+  customer(accountId: string): Promise<string | null>;
+  /**
+   * Stores the account's Stripe customer when it has none yet, and answers the one stored (the first
+   * linked wins, so concurrent checkouts agree on one customer).
+   */
+  linkCustomer(
+    accountId: string,
+    customerId: string,
+  ): Promise<{ status: "linked" | "kept"; customer_id: string } | { status: "account_not_found" }>;
   /** Newest first; null lists the unassigned events. */
   events(accountId: string | null, limit: number): Promise<{ events: PaymentEventRecord[]; standing: PaymentStanding }>;
 }

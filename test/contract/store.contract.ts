@@ -6,6 +6,7 @@ import { keysContract } from "./store-keys.contract.ts";
 import { limitsContract } from "./store-limits.contract.ts";
 import { paymentsContract } from "./store-payments.contract.ts";
 import { rapidApiContract } from "./store-rapidapi.contract.ts";
+import { subscriptionsContract } from "./store-subscriptions.contract.ts";
 
 /**
  * The behaviour every store adapter must have. Each adapter's test file calls this with a
@@ -259,5 +260,6 @@ export function storeContract(name: string, makeStore: () => Store) {
     disputesContract(makeStore);
     rapidApiContract(makeStore);
     limitsContract(makeStore);
+    subscriptionsContract(makeStore);
   });
 }

@@ -1,11 +1,16 @@
 // A fake Stripe API for the route tests (Node, started in test/global-setup.ts), reached through
 // STRIPE_BASE_URL by the real `stripe` library. It speaks Stripe's wire format: form-encoded requests,
 // Bearer secret keys, Idempotency-Key replays, JSON objects and `{error: {type, message}}` answers.
-//   POST /v1/checkout/sessions          creates a session (and, eagerly, its payment intent)
+//   POST /v1/checkout/sessions          creates a session: payment mode (and, eagerly, its payment
+//                                        intent) or subscription mode (a price and a known customer)
 //   GET  /v1/payment_intents/<id>        a payment intent created so or registered by a test
+//   POST /v1/customers                   creates a customer (Idempotency-Key honoured, as for sessions)
+//   GET  /v1/customers/<id>              a customer created so or registered by a test
+//   POST /v1/billing_portal/sessions     a portal session for a known customer
 // Test-only routes:
 //   GET  /__fake/requests?marker=<text>  recorded requests whose raw body contains the text
 //   POST /__fake/payment_intents         registers a payment intent (JSON body)
+//   POST /__fake/customers               registers a customer (JSON body)
 //   POST /__fake/fail                    {"marker", "status"}: checkouts whose body holds the marker answer that status
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -46,11 +51,19 @@ export function decodeForm(raw: string): Json {
   return root;
 }
 
+/** The POST routes that create something, answered once per Idempotency-Key. */
+const CREATES: Record<string, "customers" | "sessions" | "portal"> = {
+  "/v1/customers": "customers",
+  "/v1/checkout/sessions": "sessions",
+  "/v1/billing_portal/sessions": "portal",
+};
+
 const newId = (prefix: string) => `${prefix}_test_${randomBytes(12).toString("hex")}`;
 
 export async function startFakeStripe(secretKey: string): Promise<FakeStripe> {
   const requests: StripeRequest[] = [];
   const intents = new Map<string, Json>();
+  const customers = new Map<string, Json>();
   const replays = new Map<string, { body: string; status: number; answer: Json }>();
   const failures: { marker: string; status: number }[] = [];
 
@@ -60,7 +73,57 @@ export async function startFakeStripe(secretKey: string): Promise<FakeStripe> {
   };
   const stripeError = (type: string, message: string, code?: string) => ({ error: { type, message, code } });
 
+  const invalid = (message = "Missing or invalid parameters.") => ({
+    status: 400,
+    answer: stripeError("invalid_request_error", message),
+  });
+  const noSuchCustomer = (id: unknown) => ({
+    status: 400,
+    answer: stripeError("invalid_request_error", `No such customer: '${String(id)}'`, "resource_missing"),
+  });
+
+  function createCustomer(form: Json): { status: number; answer: Json } {
+    const id = newId("cus");
+    const customer = { id, object: "customer", email: form.email ?? null, metadata: form.metadata ?? {} };
+    customers.set(id, customer);
+    return { status: 200, answer: customer };
+  }
+
+  function createSubscriptionSession(form: Json): { status: number; answer: Json } {
+    const items = form.line_items as Json[] | undefined;
+    const price = items?.[0]?.price;
+    if (typeof price !== "string" || !price.startsWith("price_") || !form.success_url) return invalid();
+    if (!customers.has(String(form.customer))) return noSuchCustomer(form.customer);
+    const id = newId("cs");
+    const session = {
+      id,
+      object: "checkout.session",
+      mode: "subscription",
+      status: "open",
+      payment_status: "unpaid",
+      customer: form.customer,
+      client_reference_id: form.client_reference_id ?? null,
+      metadata: form.metadata ?? {},
+      subscription: null,
+      success_url: form.success_url,
+      cancel_url: form.cancel_url ?? null,
+      url: `https://checkout.stripe.com/c/pay/${id}`,
+    };
+    return { status: 200, answer: session };
+  }
+
+  function createPortalSession(form: Json): { status: number; answer: Json } {
+    if (!customers.has(String(form.customer))) return noSuchCustomer(form.customer);
+    const id = newId("bps");
+    const url = `https://billing.stripe.com/p/session/${id}`;
+    return {
+      status: 200,
+      answer: { id, object: "billing_portal.session", customer: form.customer, return_url: form.return_url, url },
+    };
+  }
+
   function createSession(form: Json): { status: number; answer: Json } {
+    if (form.mode === "subscription") return createSubscriptionSession(form);
     const items = form.line_items as Json[] | undefined;
     const price = (items?.[0]?.price_data ?? {}) as Json;
     const amount = Number(price.unit_amount) * Number(items?.[0]?.quantity ?? 1);
@@ -116,6 +179,11 @@ export async function startFakeStripe(secretKey: string): Promise<FakeStripe> {
       intents.set(String(intent.id), { object: "payment_intent", ...intent });
       return send(res, 200, intent);
     }
+    if (url.pathname === "/__fake/customers") {
+      const customer = JSON.parse(rawBody) as Json;
+      customers.set(String(customer.id), { object: "customer", metadata: {}, ...customer });
+      return send(res, 200, customer);
+    }
     if (url.pathname === "/__fake/fail") {
       failures.push(JSON.parse(rawBody) as { marker: string; status: number });
       return send(res, 200, {});
@@ -136,7 +204,18 @@ export async function startFakeStripe(secretKey: string): Promise<FakeStripe> {
         stripeError("invalid_request_error", `No such payment_intent: '${intent}'`, "resource_missing"),
       );
     }
-    if (req.method !== "POST" || url.pathname !== "/v1/checkout/sessions") {
+    const customer = /^\/v1\/customers\/([^/]+)$/.exec(url.pathname)?.[1];
+    if (req.method === "GET" && customer) {
+      const found = customers.get(customer);
+      if (found) return send(res, 200, found);
+      return send(
+        res,
+        404,
+        stripeError("invalid_request_error", `No such customer: '${customer}'`, "resource_missing"),
+      );
+    }
+    const create = req.method === "POST" ? CREATES[url.pathname] : undefined;
+    if (!create) {
       return send(
         res,
         404,
@@ -153,7 +232,9 @@ export async function startFakeStripe(secretKey: string): Promise<FakeStripe> {
       return send(res, 400, stripeError("idempotency_error", message));
     }
     if (earlier) return send(res, earlier.status, earlier.answer, { "idempotent-replayed": "true" });
-    const created = createSession(record.form);
+    const created = { customers: createCustomer, sessions: createSession, portal: createPortalSession }[create](
+      record.form,
+    );
     if (key !== undefined) replays.set(key, { body: rawBody, ...created });
     return send(res, created.status, created.answer);
   }

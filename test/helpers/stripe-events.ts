@@ -84,3 +84,103 @@ export function purchase(account: string, credits = 5_000) {
     intentObject: () => ({ id: intent, amount: credits, amount_received: credits, currency: "usd", metadata }),
   };
 }
+
+/**
+ * A subscription to the plan sold at `price`, as Stripe reports it (API version 2026-10-28.endive):
+ * the subscription carries the account in its metadata (put there by the gateway's checkout) and each
+ * invoice carries a copy under parent.subscription_details. `at` is the event's `created`, in seconds.
+ */
+export function subscription(account: string, customer: string, price: string) {
+  const sub = stripeId("sub");
+  const metadata = { account_id: account };
+  const at = (body: StripeEventBody, created?: number) => (created === undefined ? body : { ...body, created });
+  const subscriptionObject = (itemPrice: string, status: string) => ({
+    id: sub,
+    object: "subscription",
+    customer,
+    status,
+    cancel_at_period_end: false,
+    metadata,
+    items: {
+      object: "list",
+      data: [
+        {
+          id: stripeId("si"),
+          object: "subscription_item",
+          price: { id: itemPrice, object: "price", recurring: { interval: "month" }, unit_amount: 2900 },
+          quantity: 1,
+        },
+      ],
+    },
+  });
+  const invoiceObject = (options: InvoiceOptions) => {
+    const id = options.invoice ?? stripeId("in");
+    const paid = options.amount_paid ?? 2900;
+    return {
+      id,
+      object: "invoice",
+      customer,
+      amount_paid: paid,
+      currency: "usd",
+      status: "paid",
+      attempt_count: options.attempt_count ?? 1,
+      billing_reason: options.billing_reason ?? "subscription_cycle",
+      parent: {
+        type: "subscription_details",
+        quote_details: null,
+        subscription_details: { metadata: options.no_metadata ? {} : metadata, subscription: sub },
+      },
+      lines: {
+        object: "list",
+        has_more: false,
+        data: (options.lines ?? [{ price: options.price ?? price, amount: paid, proration: false }]).map((line) => ({
+          id: stripeId("il"),
+          object: "line_item",
+          amount: line.amount,
+          currency: "usd",
+          quantity: 1,
+          parent: {
+            type: "subscription_item_details",
+            subscription_item_details: {
+              subscription: sub,
+              subscription_item: stripeId("si"),
+              proration: line.proration,
+            },
+          },
+          pricing: { type: "price_details", price_details: { price: line.price, product: stripeId("prod") } },
+        })),
+      },
+    };
+  };
+  return {
+    id: sub,
+    invoicePaid: (options: InvoiceOptions = {}, id?: string) =>
+      at(event("invoice.paid", invoiceObject(options), id), options.created),
+    paymentFailed: (options: InvoiceOptions = {}) =>
+      at(
+        event("invoice.payment_failed", { ...invoiceObject(options), status: "open", amount_paid: 0 }),
+        options.created,
+      ),
+    updated: (options: { price?: string; status?: string; created?: number } = {}) =>
+      at(
+        event("customer.subscription.updated", subscriptionObject(options.price ?? price, options.status ?? "active")),
+        options.created,
+      ),
+    deleted: (created?: number) =>
+      at(event("customer.subscription.deleted", subscriptionObject(price, "canceled")), created),
+  };
+}
+
+export interface InvoiceOptions {
+  invoice?: string;
+  price?: string;
+  amount_paid?: number;
+  billing_reason?: string;
+  attempt_count?: number;
+  /** Seconds: the event's `created`. */
+  created?: number;
+  /** The invoice's lines; by default one line of the subscription's price for the amount paid. */
+  lines?: { price: string; amount: number; proration: boolean }[];
+  /** Leaves the account out of the invoice, so the gateway asks Stripe for the customer's. */
+  no_metadata?: boolean;
+}

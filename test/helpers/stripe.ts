@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import { admin, gw } from "./gateway.ts";
 import type { purchase, StripeEventBody } from "./stripe-events.ts";
 
-export { event, purchase, type StripeEventBody, stripeId } from "./stripe-events.ts";
+export { event, purchase, type StripeEventBody, stripeId, subscription } from "./stripe-events.ts";
 
 /** Webhook events as Stripe sends them, signed by the real `stripe` library, and the fake Stripe API. */
 

@@ -1,7 +1,8 @@
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeStripe, startFakeStripe } from "../fakes/stripe.ts";
-import { purchase, type StripeEventBody, stripeId } from "../helpers/stripe-events.ts";
+import { PLANS } from "../helpers/plans.ts";
+import { purchase, type StripeEventBody, stripeId, subscription } from "../helpers/stripe-events.ts";
 import { type FoundRedis, findRedis, startUpstashLocal, type UpstashLocal } from "./helpers/redis.ts";
 import { type SwitchableProxy, switchableProxy } from "./helpers/switchable-proxy.ts";
 import { type DevServer, startDevServer } from "./helpers/wrangler-dev.ts";
@@ -34,6 +35,7 @@ describe.skipIf(!found)("Stripe webhooks on the Redis store (wrangler dev)", () 
         STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
         STRIPE_BASE_URL: stripe.url,
         DEV_SEED_KEY: seedKey,
+        PLANS,
       },
     });
   }, 120_000);
@@ -138,5 +140,43 @@ describe.skipIf(!found)("Stripe webhooks on the Redis store (wrangler dev)", () 
     expect(await outcome(completed)).toBe("granted");
     expect(await outcome(completed)).toBe("granted");
     expect((await balance()).credits_micros).toBe(start + 700_000_000);
+  });
+
+  it("a subscription: checkout {plan} makes one customer, invoice.paid grants once and sets the plan, a late update cannot undo the deletion", async () => {
+    const { account_id, credits_micros: start } = await balance();
+    const plan = async () => ((await balance()) as unknown as { plan: string }).plan;
+    expect(await plan()).toBe("free");
+    const checkout = (idempotencyKey: string) =>
+      fetch(`${gateway.url}/v1/billing/checkout`, {
+        method: "POST",
+        headers: { ...auth, "content-type": "application/json", "idempotency-key": idempotencyKey },
+        body: JSON.stringify({ plan: "pro" }),
+      });
+    expect((await checkout("r-1")).status).toBe(200);
+    expect((await checkout("r-2")).status).toBe(200);
+    const sessions = stripe.requests.filter(
+      (r) => r.path === "/v1/checkout/sessions" && r.form.client_reference_id === account_id,
+    );
+    expect(sessions.map((r) => r.form.mode)).toEqual(["subscription", "subscription"]);
+    const customer = sessions[0]?.form.customer as string;
+    expect(sessions[1]?.form.customer).toBe(customer);
+
+    const sub = subscription(account_id, customer, "price_test_pro");
+    const now = Math.floor(Date.now() / 1000);
+    const paid = sub.invoicePaid({ created: now - 100 });
+    expect(await outcome(paid)).toBe("granted");
+    expect(await outcome(paid)).toBe("granted");
+    expect(await outcome(sub.invoicePaid({ invoice: paid.data.object.id as string }))).toBe("unchanged");
+    expect((await balance()).credits_micros).toBe(start + 2_000_000_000);
+    expect(await plan()).toBe("pro");
+
+    expect(await outcome(sub.deleted(now))).toBe("plan_changed");
+    expect(await outcome(sub.updated({ price: "price_test_ultra", created: now - 50 }))).toBe("stale");
+    expect(await plan()).toBe("free");
+    expect((await balance()).credits_micros).toBe(start + 2_000_000_000);
+
+    const portal = await fetch(`${gateway.url}/v1/billing/portal`, { method: "POST", headers: auth });
+    expect(portal.status, await portal.clone().text()).toBe(200);
+    expect(((await portal.json()) as { url: string }).url).toMatch(/^https:\/\/billing\.stripe\.com\//);
   });
 });

@@ -17,7 +17,8 @@ describe("GET /v1/balance", () => {
       credits_micros: 10_000_000_000,
       held_micros: 0,
       source: "key",
-      plan: null,
+      // No subscription: the default plan of the default table.
+      plan: "free",
     });
   });
 
@@ -35,7 +36,7 @@ describe("GET /v1/balance", () => {
     expect(await balanceOf(key)).toMatchObject({ credits: 2.500001, credits_micros: 2_500_001 });
   });
 
-  it("answers RapidAPI subscribers with their plan and no prepaid credits", async () => {
+  it("answers RapidAPI subscribers with the plan their subscription maps to, and no prepaid credits", async () => {
     const res = await gw("/v1/balance", { headers: rapid("alice-42", "ULTRA") });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({
@@ -44,10 +45,23 @@ describe("GET /v1/balance", () => {
       credits_micros: null,
       held_micros: 0,
       source: "rapidapi",
-      plan: "ULTRA",
+      plan: "ultra",
       accrued_micros: 0,
       unbilled_micros: 0,
     });
+  });
+
+  it("serves an unknown or missing RapidAPI subscription as BASIC's plan", async () => {
+    const plan = async (subscription: string | null) => {
+      const headers: Record<string, string> = rapid("bob-7", subscription ?? "");
+      if (subscription === null) delete headers["x-rapidapi-subscription"];
+      const res = await gw("/v1/balance", { headers });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { plan: string }).plan;
+    };
+    expect(await plan("CUSTOM")).toBe("free");
+    expect(await plan(null)).toBe("free");
+    expect(await plan("mega")).toBe("mega");
   });
 
   it("401 for an unknown key with the envelope", async () => {

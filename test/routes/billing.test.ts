@@ -158,4 +158,8 @@ describe("POST /v1/billing/checkout", () => {
   });
 });
 
-securitySuite("billing", "keyHolder", [{ method: "POST", path: "/v1/billing/checkout", body: { credits: 100 } }]);
+securitySuite("billing", "keyHolder", [
+  { method: "POST", path: "/v1/billing/checkout", body: { credits: 100 } },
+  { method: "POST", path: "/v1/billing/checkout", body: { plan: "pro" } },
+  { method: "POST", path: "/v1/billing/portal" },
+]);

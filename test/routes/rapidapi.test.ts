@@ -67,7 +67,7 @@ describe("RapidAPI metering: X-RapidAPI-Billing", () => {
     expect(entries).toHaveLength(calls.length);
 
     const balance = (await (await gw("/v1/balance", { headers: rapid(name) })).json()) as Record<string, unknown>;
-    expect(balance).toMatchObject({ credits: null, source: "rapidapi", plan: "PRO", accrued_micros: micros });
+    expect(balance).toMatchObject({ credits: null, source: "rapidapi", plan: "pro", accrued_micros: micros });
     expect(balance.unbilled_micros).toBe(micros - sum * 1_000_000);
 
     const today = new Date().toISOString().slice(0, 10);

@@ -4,8 +4,9 @@ import type { getBalance } from "./balance.routes.ts";
 
 export const balance: AppRouteHandler<typeof getBalance> = async (c) => {
   const caller = c.var.caller;
-  const b = await c.var.services.store.ledger.balance(caller.account_id, c.var.services.now(), caller.key);
+  const { store, plans, now } = c.var.services;
   if (caller.source === "rapidapi") {
+    const b = await store.ledger.balance(caller.account_id, now(), caller.key);
     return c.json(
       {
         account_id: caller.account_id,
@@ -13,7 +14,7 @@ export const balance: AppRouteHandler<typeof getBalance> = async (c) => {
         credits_micros: null,
         held_micros: 0,
         source: "rapidapi" as const,
-        plan: caller.plan,
+        plan: plans.forRapidApi(caller.plan).id,
         // A subscriber's account holds no credits: each call's cost is a usage entry against it.
         accrued_micros: -b.balance_micros,
         unbilled_micros: b.unbilled_micros,
@@ -21,6 +22,11 @@ export const balance: AppRouteHandler<typeof getBalance> = async (c) => {
       200,
     );
   }
+  // Side by side, so the answer waits for one round trip; the balance re-checks the key.
+  const [b, account] = await Promise.all([
+    store.ledger.balance(caller.account_id, now(), caller.key),
+    store.accounts.get(caller.account_id),
+  ]);
   const available = b.balance_micros - b.held_micros;
   return c.json(
     {
@@ -29,7 +35,7 @@ export const balance: AppRouteHandler<typeof getBalance> = async (c) => {
       credits_micros: available,
       held_micros: b.held_micros,
       source: "key" as const,
-      plan: null,
+      plan: plans.forAccount(account?.plan).id,
     },
     200,
   );

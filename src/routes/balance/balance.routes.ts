@@ -15,7 +15,11 @@ export const BalanceSchema = z
     }),
     held_micros: z.number().int().openapi({ description: "Reserved by calls in flight", example: 0 }),
     source: z.enum(["key", "rapidapi"]),
-    plan: z.string().nullable().openapi({ description: "RapidAPI plan; null for key holders", example: null }),
+    plan: z.string().openapi({
+      description:
+        "The id of the plan you are on (GET /v1/plans): your subscription's, or the default plan without one; for RapidAPI subscribers, the plan their RapidAPI subscription maps to",
+      example: "pro",
+    }),
     accrued_micros: z.number().int().optional().openapi({
       description: "RapidAPI only: everything your calls have cost, in micro-credits",
     }),

@@ -7,4 +7,4 @@ const router = createRouter();
 // RapidAPI bills its subscribers itself: buying credits is for direct key holders.
 router.use("/v1/billing/*", requireNativeKey());
 
-export const billingRouter = router.openapi(routes.checkout, handlers.checkout);
+export const billingRouter = router.openapi(routes.checkout, handlers.checkout).openapi(routes.portal, handlers.portal);

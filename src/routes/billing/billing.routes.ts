@@ -10,10 +10,16 @@ export const CheckoutBodySchema = z
       .int()
       .min(MIN_CHECKOUT_CREDITS)
       .max(MAX_CHECKOUT_CREDITS)
+      .optional()
       .openapi({
-        description: `Whole credits to buy, ${MIN_CHECKOUT_CREDITS} to ${MAX_CHECKOUT_CREDITS.toLocaleString("en-US")}. The price is credits × the gateway's USD per credit ($0.01 unless the operator set another), charged in USD; an amount that does not come to whole cents, or to between $0.50 and $999,999.99, is refused with 400 naming credits.`,
+        description: `Buy credits once (payment mode). Whole credits, ${MIN_CHECKOUT_CREDITS} to ${MAX_CHECKOUT_CREDITS.toLocaleString("en-US")}. The price is credits × the gateway's USD per credit ($0.01 unless the operator set another), charged in USD; an amount that does not come to whole cents, or to between $0.50 and $999,999.99, is refused with 400 naming credits.`,
         example: 5000,
       }),
+    plan: z.string().min(1).max(64).optional().openapi({
+      description:
+        "Subscribe to a plan instead (subscription mode): an id from GET /v1/plans whose `purchasable` is true. Each paid monthly invoice adds the plan's allowance and sets your plan; change or cancel it with POST /v1/billing/portal. Send `credits` or `plan`, not both.",
+      example: "pro",
+    }),
   })
   .openapi("CheckoutRequest");
 
@@ -32,9 +38,9 @@ export const checkout = createRoute({
   path: "/v1/billing/checkout",
   tags: ["Billing"],
   operationId: "createCheckout",
-  summary: "Buy credits with Stripe Checkout",
+  summary: "Buy credits or subscribe to a plan with Stripe Checkout",
   description:
-    "Creates a Stripe Checkout Session for the credits and answers its URL. The credits are added to your balance, once, when Stripe confirms the payment (a ledger entry `purchase`); a refund or a dispute takes them back (`clawback`). Send an `Idempotency-Key` header to make retries safe: the same key answers the same session.",
+    "Creates a Stripe Checkout Session and answers its URL. `{credits}`: a one-time payment; the credits are added to your balance, once, when Stripe confirms the payment (a ledger entry `purchase`); a refund or a dispute takes them back (`clawback`). `{plan}`: a monthly subscription; each paid invoice adds the plan's allowance (`plan_allowance`) and puts you on the plan, and its end returns you to the default plan (an account already on a paid plan changes it in the billing portal instead). Send an `Idempotency-Key` header to make retries safe: the same key answers the same session.",
   security: KEY_HOLDER_SECURITY,
   request: {
     headers: z.object({
@@ -44,7 +50,7 @@ export const checkout = createRoute({
         .optional()
         .openapi({ example: "checkout-2026-11-30-001" }),
     }),
-    body: jsonBody(CheckoutBodySchema, "How many credits to buy"),
+    body: jsonBody(CheckoutBodySchema, "How many credits to buy, or which plan to subscribe to"),
   },
   responses: {
     200: jsonContent(CheckoutSessionSchema, "The Checkout Session to send the customer to"),
@@ -58,6 +64,39 @@ export const checkout = createRoute({
       "BILLING_NOT_CONFIGURED",
       "STORE_UNAVAILABLE",
       ...BODY_ERRORS,
+    ),
+  },
+});
+
+export const PortalSessionSchema = z
+  .object({
+    url: z.string().openapi({
+      description: "Send the customer here to change or cancel the subscription, see invoices, or update the card",
+      example: "https://billing.stripe.com/p/session/test_YWNjdF8xUXpYMmJDM2Q0",
+    }),
+  })
+  .openapi("PortalSession");
+
+export const portal = createRoute({
+  method: "post",
+  path: "/v1/billing/portal",
+  tags: ["Billing"],
+  operationId: "createBillingPortal",
+  summary: "Manage your subscription in the Stripe customer portal",
+  description:
+    "Answers the URL of a Stripe billing portal session for your account: change plan, cancel, invoices, payment method. Plan changes and cancellations made there reach your account through Stripe's events. 404 NOT_FOUND until your first subscription checkout (POST /v1/billing/checkout `{plan}`).",
+  security: KEY_HOLDER_SECURITY,
+  responses: {
+    200: jsonContent(PortalSessionSchema, "The portal session to send the customer to"),
+    ...errorResponses(
+      "MISSING_API_KEY",
+      "INVALID_API_KEY",
+      "FORBIDDEN",
+      "NOT_FOUND",
+      "PROVIDER_ERROR",
+      "PROVIDER_RATE_LIMITED",
+      "BILLING_NOT_CONFIGURED",
+      "STORE_UNAVAILABLE",
     ),
   },
 });

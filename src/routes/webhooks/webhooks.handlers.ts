@@ -6,13 +6,13 @@ import type { AppRouteHandler } from "../../lib/types.ts";
 import type * as routes from "./webhooks.routes.ts";
 
 export const stripeWebhook: AppRouteHandler<typeof routes.stripeWebhook> = async (c) => {
-  const { store, stripe, now } = c.var.services;
+  const { store, stripe, plans, now } = c.var.services;
   // The signature covers the bytes as sent: read them raw, never re-serialised.
   const payload = new Uint8Array(await c.req.arrayBuffer());
   const verified = await stripe.verify(payload, c.req.header("stripe-signature"), now());
   const event = EventSchema.safeParse(verified);
   if (!event.success) throw new ApiError("INVALID_REQUEST", "The signed body is not a Stripe event.");
-  const outcome = await applyStripeEvent(event.data, { store, stripe, now: now() });
+  const outcome = await applyStripeEvent(event.data, { store, stripe, plans, now: now() });
   log("info", "stripe event", {
     request_id: c.var.requestId,
     event_id: event.data.id,

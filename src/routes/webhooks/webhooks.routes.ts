@@ -8,7 +8,7 @@ export const WebhookReceiptSchema = z
     event_id: z.string().openapi({ example: "evt_1QzX2bC3d4E5f6G7" }),
     outcome: z.string().openapi({
       description:
-        "What the event did: granted, clawed_back, reversed, pending (a refund or dispute before its purchase, applied when the purchase lands), unchanged, recorded, unassigned (no account found: kept for the operator), limit_exceeded, or ignored",
+        "What the event did: granted, clawed_back, reversed, pending (a refund or dispute before its purchase, applied when the purchase lands), unchanged, plan_changed, stale (a plan change older than one already applied), recorded, unassigned (no account found: kept for the operator), limit_exceeded, or ignored",
       example: "granted",
     }),
   })

@@ -1,7 +1,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { startOfUtcDay } from "../../lib/time.ts";
 import type { RateLimitTable, RateResult } from "../limit-ports.ts";
-import type { PaymentAdjustment, PaymentResult, PurchaseRequest, RecordRequest } from "../payment-ports.ts";
+import type {
+  PaymentAdjustment,
+  PaymentResult,
+  PlanAllowanceRequest,
+  PlanChangeRequest,
+  PurchaseRequest,
+  RecordRequest,
+} from "../payment-ports.ts";
 import type {
   AccountInfo,
   Balance,
@@ -24,6 +31,7 @@ import { AccountLedger } from "./account-ledger.ts";
 import { AccountLimits } from "./account-limits.ts";
 import { AccountPayments } from "./account-payments.ts";
 import { AccountRapidApi } from "./account-rapidapi.ts";
+import { AccountSubscriptions } from "./account-subscriptions.ts";
 import { ENTRY_COLUMNS, type EntryRow, LEDGER_SCHEMA, migrateLedger, toEntry } from "./ledger-rows.ts";
 import { type OpsBindings, opsObject } from "./ops.ts";
 
@@ -41,6 +49,7 @@ export class AccountObject extends DurableObject {
   private readonly payments: AccountPayments;
   private readonly rapidapi: AccountRapidApi;
   private readonly limits: AccountLimits;
+  private readonly subscriptions: AccountSubscriptions;
   private readonly ops: Partial<OpsBindings>;
 
   constructor(ctx: DurableObjectState, env: unknown) {
@@ -55,6 +64,7 @@ export class AccountObject extends DurableObject {
     this.payments = new AccountPayments(this.ledger);
     this.rapidapi = new AccountRapidApi(this.ledger);
     this.limits = new AccountLimits(this.ledger);
+    this.subscriptions = new AccountSubscriptions(this.ledger, this.payments);
   }
 
   create(account: Omit<AccountInfo, "created_at">, now: number): AccountInfo {
@@ -296,6 +306,22 @@ export class AccountObject extends DurableObject {
   /** A null account is the object that keeps the unassigned events. */
   recordPayment(accountId: string | null, request: RecordRequest, now: number) {
     return this.storage.transactionSync(() => this.payments.record(accountId, request, now));
+  }
+
+  planAllowance(accountId: string, request: PlanAllowanceRequest, now: number): PaymentResult {
+    return this.storage.transactionSync(() => this.subscriptions.planAllowance(accountId, request, now));
+  }
+
+  setPlan(accountId: string, request: PlanChangeRequest, now: number): PaymentResult {
+    return this.storage.transactionSync(() => this.subscriptions.setPlan(accountId, request, now));
+  }
+
+  stripeCustomer(): string | null {
+    return this.subscriptions.customer();
+  }
+
+  linkStripeCustomer(customerId: string) {
+    return this.storage.transactionSync(() => this.subscriptions.linkCustomer(customerId));
   }
 
   accrueRapidApi(accountId: string, accrual: RapidApiAccrual, now: number): RapidApiOutcome {

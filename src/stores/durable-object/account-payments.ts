@@ -63,7 +63,7 @@ const ENTRY_DEFAULTS = {
   uncollected: null,
 };
 
-/** The payments side of an account object; every method runs inside one of the object's transactions. */
+/** The payments side of an account object; every method runs inside one of the object's transactions (AccountSubscriptions shares its event records and entries). */
 export class AccountPayments {
   private readonly ledger: AccountLedger;
 
@@ -72,14 +72,14 @@ export class AccountPayments {
     for (const statement of SCHEMA) ledger.sql.exec(statement);
   }
 
-  private seen(accountId: string | null, eventId: string, now: number): PaymentResult | null {
+  seen(accountId: string | null, eventId: string, now: number): PaymentResult | null {
     const row = this.ledger.one<EventRow>("SELECT * FROM payment_events WHERE event_id = ?", eventId);
     if (!row) return null;
     const balance = this.ledger.snapshot(accountId ?? "", now);
     return { status: "replayed", outcome: row.outcome, changed_micros: row.changed, owed_micros: row.owed, balance };
   }
 
-  private note(
+  note(
     accountId: string | null,
     request: RecordRequest,
     outcome: PaymentOutcome,
@@ -109,7 +109,7 @@ export class AccountPayments {
   }
 
   /** A payment entry, guarded by the event id and the entry's kind (an event writes each kind at most once). */
-  private entry(
+  entry(
     accountId: string,
     event: { event_id: string; amount_paid_cents: number },
     fields: Pick<NewEntry, "amount" | "reason" | "reference"> & { uncollected?: number },
@@ -160,7 +160,7 @@ export class AccountPayments {
   }
 
   /** What earlier claw-backs left owed is taken from a new purchase, payment intents in id order. */
-  private collect(accountId: string, event: { event_id: string; amount_paid_cents: number }, now: number): number {
+  collect(accountId: string, event: { event_id: string; amount_paid_cents: number }, now: number): number {
     const owed = this.ledger.one<{ owed: number }>("SELECT owed FROM standing WHERE one = 1")?.owed ?? 0;
     const take = Math.min(owed, Math.max(0, this.ledger.balanceMicros()));
     if (take <= 0) return 0;

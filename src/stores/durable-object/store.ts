@@ -97,6 +97,16 @@ export function createDurableObjectStore(env: DurableObjectBindings): Store {
       })),
     events: (id, limit) =>
       reach("payments.events", () => (id === null ? unassigned() : account(id)).paymentEvents(limit)),
+    planAllowance: (id, request, now) =>
+      reach("payments.planAllowance", async () => (await account(id).planAllowance(id, request, now)) as PaymentResult),
+    setPlan: (id, request, now) =>
+      reach("payments.setPlan", async () => (await account(id).setPlan(id, request, now)) as PaymentResult),
+    customer: (id) => reach("payments.customer", () => account(id).stripeCustomer()),
+    linkCustomer: (id, customerId) =>
+      reach("payments.linkCustomer", async () => {
+        const linked = await account(id).linkStripeCustomer(customerId);
+        return linked.status === "account_not_found" ? { status: "account_not_found" as const } : linked;
+      }),
   };
 
   const rapidapi: RapidApiBilling = {

@@ -13,7 +13,7 @@
 
 import { HELPERS } from "./lua-helpers.ts";
 
-const PAYMENT_HELPERS = `${HELPERS}
+export const PAYMENT_HELPERS = `${HELPERS}
 local function pget(pay, intent, field) return tonumber(redis.call('HGET', pay, 'i:' .. intent .. ':' .. field) or '0') end
 local function pincr(pay, intent, field, by) redis.call('HINCRBY', pay, 'i:' .. intent .. ':' .. field, fmt(by)) end
 local function seen(pay, pevents, event)

@@ -11,6 +11,7 @@ import type { LedgerReason } from "../ports.ts";
 import type { RedisLayout } from "./accounts.ts";
 import * as lua from "./payment-scripts.ts";
 import { entryJson, type Reply, toBalance } from "./records.ts";
+import * as plans from "./subscription-scripts.ts";
 
 /** `seq|outcome|changed|owed|json`, as the scripts write event records. */
 function parseRecord(member: string): PaymentEventRecord {
@@ -50,6 +51,9 @@ export function redisPayments(redis: Redis, { account, reach }: RedisLayout): Pa
     adjust: redis.createScript<Reply[]>(lua.ADJUST),
     record: redis.createScript<"recorded" | "replayed" | "account_not_found">(lua.RECORD),
     events: redis.createScript<[string[], string, string]>(lua.PAYMENT_EVENTS),
+    planAllowance: redis.createScript<Reply[]>(plans.PLAN_ALLOWANCE),
+    setPlan: redis.createScript<Reply[]>(plans.SET_PLAN),
+    linkCustomer: redis.createScript<[string, string]>(plans.LINK_CUSTOMER),
   };
   const keysOf = (id: string) => {
     const k = account(id);
@@ -119,6 +123,52 @@ export function redisPayments(redis: Redis, { account, reach }: RedisLayout): Pa
           events: members.map(parseRecord),
           standing: { owed_micros: Number(owed), disputed_at: disputedAt ? Number(disputedAt) : null },
         };
+      }),
+    planAllowance: (accountId, request, now) =>
+      reach("payments.planAllowance", async () => {
+        const paid = request.amount_paid_cents;
+        const record = (note: string) =>
+          recordJson(accountId, { ...request, reference: request.invoice_id, note }, now);
+        const reply = await scripts.planAllowance.exec(keysOf(accountId), [
+          request.event_id,
+          request.invoice_id,
+          request.plan_id,
+          String(request.amount_micros),
+          String(request.changed_at),
+          String(now),
+          record(`plan ${request.plan_id}`),
+          record(`plan ${request.plan_id}; a later plan change was already applied`),
+          record("invoice already granted"),
+          entry("plan_allowance", `stripe:${request.invoice_id}`, paid, now),
+          entry("clawback", "stripe:owed", paid, now),
+        ]);
+        return toResult(accountId, reply);
+      }),
+    setPlan: (accountId, request, now) =>
+      reach("payments.setPlan", async () => {
+        const k = account(accountId);
+        const reply = await scripts.setPlan.exec(
+          [k.acct, k.pay, k.pevents, k.holds, k.hexp],
+          [
+            request.event_id,
+            request.plan_id ?? "",
+            String(request.changed_at),
+            String(now),
+            recordJson(accountId, request, now),
+          ],
+        );
+        return toResult(accountId, reply);
+      }),
+    customer: (accountId) =>
+      reach("payments.customer", async () => {
+        const customer = (await redis.hget(account(accountId).acct, "stripe_customer")) as string | null;
+        return customer || null;
+      }),
+    linkCustomer: (accountId, customerId) =>
+      reach("payments.linkCustomer", async () => {
+        const [status, customer] = await scripts.linkCustomer.exec([account(accountId).acct], [customerId]);
+        if (status === "account_not_found") return { status };
+        return { status: status as "linked" | "kept", customer_id: customer };
       }),
   };
 }
