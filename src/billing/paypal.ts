@@ -1,8 +1,6 @@
 import type { z } from "zod";
 import type { Config } from "../env.ts";
 import { ApiError } from "../lib/errors.ts";
-import { log } from "../lib/log.ts";
-import type { Scrubber } from "../lib/scrub.ts";
 import {
   CaptureSchema,
   ErrorSchema,
@@ -13,11 +11,13 @@ import {
   type PayPalRefund,
   type PayPalWebhookEvent,
   RefundSchema,
-  TokenSchema,
   VerifyAnswerSchema,
   WebhookEventSchema,
 } from "./paypal.api-types.ts";
 import { centsToValue, creditsReference } from "./paypal-amount.ts";
+import { createPayPalHttp, notConfigured, type PayPalDeps } from "./paypal-http.ts";
+
+export type { PayPalDeps } from "./paypal-http.ts";
 
 export interface OrderRequest {
   account_id: string;
@@ -58,128 +58,12 @@ export interface PayPalBilling {
   verify(headers: TransmissionHeaders, rawBody: string): Promise<PayPalWebhookEvent>;
 }
 
-const notConfigured = (variable: string) =>
-  new ApiError("BILLING_NOT_CONFIGURED", `PayPal is not configured on this gateway (${variable} is not set).`);
-
 const invalidSignature = (why: string) =>
   new ApiError("INVALID_SIGNATURE", `The PayPal webhook could not be verified: ${why}.`);
 
-/** A token is used until this long before PayPal says it expires. */
-const TOKEN_MARGIN_MS = 60_000;
-
-type Answer = { status: number; body: unknown };
-type Call = { method: "GET" | "POST"; path: string; body?: string; headers?: Record<string, string> };
-
-export interface PayPalDeps {
-  fetch: typeof fetch;
-  now: () => number;
-  scrub: Scrubber;
-}
-
-/** Built once per isolate (src/services.ts): the OAuth token is cached here until it expires. */
+/** Built once per isolate (src/services.ts): the OAuth token is cached in it until it expires. */
 export function createPayPalBilling(config: Config, deps: PayPalDeps): PayPalBilling {
-  const base = config.PAYPAL_BASE_URL;
-  const id = config.PAYPAL_CLIENT_ID;
-  const secret = config.PAYPAL_CLIENT_SECRET;
-  let token: { value: string; expiresAt: number } | null = null;
-  let pending: Promise<string> | null = null;
-
-  /** Logs PayPal's failure (scrubbed: its own words can quote what it was sent) and maps it to the gateway's codes. */
-  function failure(op: string, answer: Answer | null, cause?: unknown): ApiError {
-    const parsed = ErrorSchema.safeParse(answer?.body);
-    const detail = parsed.success ? parsed.data : {};
-    log("error", "paypal request failed", {
-      op,
-      status: answer?.status ?? null,
-      name: deps.scrub(detail.name ?? detail.error ?? ""),
-      issue: deps.scrub(detail.details?.[0]?.issue ?? ""),
-      debug_id: detail.debug_id ?? null,
-      error: cause === undefined ? undefined : deps.scrub(String(cause)),
-    });
-    if (answer?.status === 429) {
-      return new ApiError("PROVIDER_RATE_LIMITED", "PayPal is rate limiting the gateway; retry shortly.");
-    }
-    const healing = answer === null || answer.status >= 500;
-    return new ApiError(
-      "PROVIDER_ERROR",
-      healing
-        ? "PayPal could not be reached or failed; nothing was charged or granted. Retry shortly."
-        : "PayPal refused the gateway's request; the operator must check the PayPal configuration.",
-      { retry: healing },
-    );
-  }
-
-  async function send(op: string, call: Call, authorization: string): Promise<Answer> {
-    let res: Response;
-    try {
-      res = await deps.fetch(`${base}${call.path}`, {
-        method: call.method,
-        headers: { authorization, accept: "application/json", ...call.headers },
-        ...(call.body === undefined ? {} : { body: call.body }),
-        signal: AbortSignal.timeout(config.UPSTREAM_TIMEOUT_MS),
-      });
-    } catch (error) {
-      throw failure(op, null, error);
-    }
-    const text = await res.text().catch(() => "");
-    let body: unknown = null;
-    try {
-      body = text === "" ? null : JSON.parse(text);
-    } catch {
-      body = null;
-    }
-    return { status: res.status, body };
-  }
-
-  async function fetchToken(): Promise<string> {
-    const basic = btoa(`${id}:${secret}`);
-    const answer = await send(
-      "oauth2.token",
-      {
-        method: "POST",
-        path: "/v1/oauth2/token",
-        body: "grant_type=client_credentials",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-      },
-      `Basic ${basic}`,
-    );
-    const parsed = TokenSchema.safeParse(answer.body);
-    if (answer.status !== 200 || !parsed.success) throw failure("oauth2.token", answer);
-    const lifetime = parsed.data.expires_in * 1000;
-    token = {
-      value: parsed.data.access_token,
-      expiresAt: deps.now() + lifetime - Math.min(TOKEN_MARGIN_MS, lifetime / 2),
-    };
-    return token.value;
-  }
-
-  function accessToken(): Promise<string> {
-    if (id === undefined) throw notConfigured("PAYPAL_CLIENT_ID");
-    if (secret === undefined) throw notConfigured("PAYPAL_CLIENT_SECRET");
-    if (token && deps.now() < token.expiresAt) return Promise.resolve(token.value);
-    // Concurrent requests of an isolate share one token request.
-    pending ??= fetchToken().finally(() => {
-      pending = null;
-    });
-    return pending;
-  }
-
-  /** A call with the cached token; a 401 (token revoked or expired early) gets one fresh token and one retry. */
-  async function api(op: string, call: Call): Promise<Answer> {
-    const answer = await send(op, call, `Bearer ${await accessToken()}`);
-    if (answer.status !== 401) return answer;
-    token = null;
-    const retried = await send(op, call, `Bearer ${await accessToken()}`);
-    if (retried.status === 401) throw failure(op, retried);
-    return retried;
-  }
-
-  function expect<T extends z.ZodType>(op: string, answer: Answer, schema: T): z.infer<T> {
-    if (answer.status === 429 || answer.status >= 300) throw failure(op, answer);
-    const parsed = schema.safeParse(answer.body);
-    if (!parsed.success) throw failure(op, { status: 502, body: null }, "unexpected answer shape");
-    return parsed.data;
-  }
+  const { api, expect, failure } = createPayPalHttp(config, deps);
 
   async function getOne<T extends z.ZodType>(op: string, path: string, schema: T): Promise<z.infer<T> | null> {
     const answer = await api(op, { method: "GET", path });

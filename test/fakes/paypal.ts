@@ -16,6 +16,7 @@
 //   POST /__fake/webhooks/sign            body = an event: answers {headers, body} as PayPal would deliver it
 //   POST /__fake/clients                  {client_id, client_secret, expires_in}: another app's credentials
 //   GET  /__fake/tokens?client_id=<id>    {count}: token requests made with that client id
+//   POST /__fake/tokens/revoke            {client_id}: its tokens answer 401 from now on
 //   GET  /__fake/requests?marker=<text>   recorded API requests whose path or raw body contains the text
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -49,7 +50,7 @@ export async function startFakePayPal(credentials: {
 }): Promise<FakePayPal> {
   const clients = new Map([[credentials.clientId, { secret: credentials.clientSecret, expires_in: 32_400 }]]);
   const tokenCounts = new Map<string, number>();
-  const tokens = new Set<string>();
+  const tokens = new Map<string, string>();
   const orders = new Map<string, Json & { status: string; purchase_units: Json[] }>();
   const pendingCapture = new Set<string>();
   const captures = new Map<string, Json & { status: string; amount: Money; order_id: string; refunded: number }>();
@@ -284,6 +285,10 @@ export async function startFakePayPal(credentials: {
     if (path === "/__fake/tokens") {
       return { status: 200, body: { count: tokenCounts.get(url.searchParams.get("client_id") ?? "") ?? 0 } };
     }
+    if (path === "/__fake/tokens/revoke" && method === "POST") {
+      for (const [access, owner] of tokens) if (owner === body.client_id) tokens.delete(access);
+      return { status: 200, body: {} };
+    }
     if (path === "/__fake/clients" && method === "POST") {
       clients.set(String(body.client_id), { secret: String(body.client_secret), expires_in: Number(body.expires_in) });
       return { status: 200, body: {} };
@@ -330,7 +335,7 @@ export async function startFakePayPal(credentials: {
     }
     tokenCounts.set(id, (tokenCounts.get(id) ?? 0) + 1);
     const access = `A21AA${randomBytes(24).toString("base64url")}`;
-    tokens.add(access);
+    tokens.set(access, id);
     return {
       status: 200,
       body: {

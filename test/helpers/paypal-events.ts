@@ -59,6 +59,7 @@ export function paypalControl(baseUrl: string) {
     /** What PayPal would deliver for this event: the raw body and its transmission headers. */
     sign: (event: PayPalEventBody) => call<Signed>("/__fake/webhooks/sign", JSON.stringify(event, null, 2)),
     tokens: async (clientId: string) => (await call<{ count: number }>(`/__fake/tokens?client_id=${clientId}`)).count,
+    revokeTokens: (clientId: string) => call("/__fake/tokens/revoke", { client_id: clientId }),
     addClient: (clientId: string, clientSecret: string, expiresIn: number) =>
       call("/__fake/clients", { client_id: clientId, client_secret: clientSecret, expires_in: expiresIn }),
     requests: (marker: string) =>

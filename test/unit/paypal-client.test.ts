@@ -19,7 +19,7 @@ async function client(expiresIn: number) {
     now: () => clock.now,
     scrub: (text) => text,
   });
-  return { billing, clock, tokens: () => paypal.tokens(clientId) };
+  return { billing, clock, clientId, tokens: () => paypal.tokens(clientId) };
 }
 
 describe("PayPal client: the OAuth token", () => {
@@ -35,6 +35,14 @@ describe("PayPal client: the OAuth token", () => {
     // Past expires_in less the margin: a new one.
     clock.now += 60_000;
     await billing.getOrder("0NOSUCHORDER0000");
+    expect(await tokens()).toBe(2);
+  });
+
+  it("a token PayPal no longer accepts (401) is replaced once and the call retried", async () => {
+    const { billing, clientId, tokens } = await client(3600);
+    expect(await billing.getOrder("0NOSUCHORDER0000")).toBeNull();
+    await paypal.revokeTokens(clientId);
+    expect(await billing.getOrder("0NOSUCHORDER0000")).toBeNull();
     expect(await tokens()).toBe(2);
   });
 
