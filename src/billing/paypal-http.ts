@@ -51,7 +51,8 @@ export function createPayPalHttp(config: Config, deps: PayPalDeps): PayPalHttp {
     if (answer?.status === 429) {
       return new ApiError("PROVIDER_RATE_LIMITED", "PayPal is rate limiting the gateway; retry shortly.");
     }
-    const healing = answer === null || answer.status >= 500;
+    // 409: a request with the same PayPal-Request-Id is still being processed.
+    const healing = answer === null || answer.status >= 500 || answer.status === 409;
     return new ApiError(
       "PROVIDER_ERROR",
       healing

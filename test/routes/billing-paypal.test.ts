@@ -94,12 +94,15 @@ describe("POST /v1/billing/paypal/orders", () => {
     },
   );
 
-  it("400 naming credits when the price does not come to whole cents", async () => {
-    const { key } = await newAccount();
-    const res = await createOrder(key, { credits: 150 }, {}, (path, init) =>
-      gwWith({ STRIPE_PRICE_USD_PER_CREDIT: "0.0033" }, path, init),
-    );
-    expect(await expectError(res, 400, "INVALID_REQUEST")).toMatchObject({ param: "credits" });
+  it("400 naming credits when the price does not come to whole cents, or to less than $0.50", async () => {
+    const { key, account_id } = await newAccount();
+    const at = (price: string, credits: number) =>
+      createOrder(key, { credits }, {}, (path, init) => gwWith({ STRIPE_PRICE_USD_PER_CREDIT: price }, path, init));
+    const fraction = await expectError(await at("0.0033", 150), 400, "INVALID_REQUEST");
+    expect(fraction).toMatchObject({ param: "credits", message: expect.stringMatching(/multiple of 100/) });
+    const small = await expectError(await at("0.001", 100), 400, "INVALID_REQUEST");
+    expect(small).toMatchObject({ param: "credits", message: expect.stringMatching(/\$0\.50/) });
+    expect(await sentOrders(account_id)).toEqual([]);
   });
 
   for (const unset of ["PAYPAL_CLIENT_ID", "PAYPAL_CLIENT_SECRET"]) {
