@@ -23,7 +23,8 @@ export function checkoutPrice(credits: number, usdPerCredit: Ratio): CheckoutPri
     return { ok: false, reason: `must be a multiple of ${step} at this price, to come to whole cents` };
   }
   const cents = numerator / usdPerCredit.den;
-  if (cents < BigInt(MIN_CHARGE_CENTS)) return { ok: false, reason: "comes to less than $0.50, the smallest payment accepted" };
+  if (cents < BigInt(MIN_CHARGE_CENTS))
+    return { ok: false, reason: "comes to less than $0.50, the smallest payment accepted" };
   if (cents > BigInt(MAX_CHARGE_CENTS))
     return { ok: false, reason: "comes to more than $999,999.99, the largest payment accepted" };
   return { ok: true, cents: Number(cents) };
