@@ -25,6 +25,7 @@ export default defineConfig({
                 STABILITY_API_KEY: "sk-stability-fake-gateway-key",
                 STABILITY_BASE_URL: inject("stabilityBaseUrl"),
                 STRIPE_BASE_URL: inject("stripeBaseUrl"),
+                PAYPAL_BASE_URL: inject("paypalBaseUrl"),
                 UPSTREAM_TIMEOUT_MS: "2000",
                 UPSTREAM_IDLE_TIMEOUT_MS: "1000",
               },

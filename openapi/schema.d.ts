@@ -342,6 +342,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/billing/paypal/orders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Buy credits with PayPal
+         * @description Creates a PayPal order (intent CAPTURE, in USD) for the credits and answers the URL where the buyer approves it. Once approved, capture it with POST /v1/billing/paypal/orders/{id}/capture: the credits are added to your balance once (a ledger entry `purchase`); a refund or reversal takes them back (`clawback`). Send an `Idempotency-Key` header to make retries safe: the same key answers the same order.
+         */
+        post: operations["createPayPalOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/billing/paypal/orders/{id}/capture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Capture an approved PayPal order
+         * @description Captures the payment of one of your orders once the buyer approved it, and adds its credits to your balance, once: capturing again, or PayPal's own notification of the payment, adds nothing more. Another account's order is 404. An order not approved yet is 400. While PayPal holds the payment the answer is `pending` and the credits come when it completes.
+         */
+        post: operations["capturePayPalOrder"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1010,6 +1050,44 @@ export interface components {
              * @example https://billing.stripe.com/p/session/test_YWNjdF8xUXpYMmJDM2Q0
              */
             url: string;
+        };
+        PayPalOrder: {
+            /**
+             * @description The PayPal order id
+             * @example 5O190127TN364715T
+             */
+            id: string;
+            /**
+             * @description Send the buyer here to approve the payment; then capture the order (POST /v1/billing/paypal/orders/{id}/capture)
+             * @example https://www.paypal.com/checkoutnow?token=5O190127TN364715T
+             */
+            approve_url: string;
+        };
+        PayPalOrderRequest: {
+            credits: number;
+        };
+        PayPalCapture: {
+            /**
+             * @description The PayPal order id
+             * @example 5O190127TN364715T
+             */
+            id: string;
+            /**
+             * @description PayPal's capture of the payment
+             * @example 3C679366HH908993F
+             */
+            capture_id: string;
+            /**
+             * @description completed: the credits are on your balance (added once, however often the order is captured). pending: PayPal is holding the payment (e.g. an eCheck or a review); the credits are added when PayPal completes it
+             * @example completed
+             * @enum {string}
+             */
+            status: "completed" | "pending";
+            /**
+             * @description The credits the order was created for
+             * @example 5000
+             */
+            credits: number;
         };
     };
     responses: never;
@@ -2861,6 +2939,208 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PortalSession"];
+                };
+            };
+            /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found: NOT_FOUND */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider error: PROVIDER_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable: BILLING_NOT_CONFIGURED, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPayPalOrder: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        /** @description How many credits to buy */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PayPalOrderRequest"];
+            };
+        };
+        responses: {
+            /** @description The order, and where the buyer approves it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayPalOrder"];
+                };
+            };
+            /** @description Invalid request: INVALID_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not allowed: FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Payload too large: PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unsupported media type: UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error: INTERNAL_ERROR, BAD_ENVIRONMENT */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider error: PROVIDER_ERROR */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Unavailable: BILLING_NOT_CONFIGURED, STORE_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    capturePayPalOrder: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The capture, and whether its credits are on the balance */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PayPalCapture"];
+                };
+            };
+            /** @description Invalid request: INVALID_REQUEST */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not authenticated: MISSING_API_KEY, INVALID_API_KEY */

@@ -1,4 +1,5 @@
 import { Redis } from "@upstash/redis/cloudflare";
+import { createPayPalBilling } from "./billing/paypal.ts";
 import { PlanTable } from "./billing/plans.ts";
 import { createStripeBilling } from "./billing/stripe.ts";
 import { type Bindings, type Config, SECRET_VARS } from "./env.ts";
@@ -60,6 +61,7 @@ export function servicesFor(bindings: Bindings, config: Config): Services {
       keyCache: new KeyCache(config.KEY_CACHE_TTL_MS),
       ...ledgerQueueOf(bindings),
       stripe: createStripeBilling(config, upstreamFetch),
+      paypal: createPayPalBilling(config, { fetch: upstreamFetch, now: () => Date.now(), scrub }),
     };
     built.set(bindings, services);
   }

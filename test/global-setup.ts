@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { FIXTURES_ROOT } from "./fakes/fixtures.ts";
+import { startFakePayPal } from "./fakes/paypal.ts";
 import { startFakeStripe } from "./fakes/stripe.ts";
 import { startFakeUpstream } from "./fakes/upstream.ts";
 import { TEST_BINDINGS } from "./helpers/bindings.ts";
@@ -22,6 +23,8 @@ declare module "vitest" {
     binFixtures: Record<string, string>;
     /** The fake Stripe API (STRIPE_BASE_URL). */
     stripeBaseUrl: string;
+    /** The fake PayPal REST API (PAYPAL_BASE_URL). */
+    paypalBaseUrl: string;
   }
 }
 
@@ -46,6 +49,12 @@ export default async function setup(project: TestProject) {
   if (!openai || !anthropic || !google || !elevenlabs || !stability) throw new Error("a fake upstream did not start");
   const stripe = await startFakeStripe(TEST_BINDINGS.STRIPE_SECRET_KEY);
   project.provide("stripeBaseUrl", stripe.url);
+  const paypal = await startFakePayPal({
+    clientId: TEST_BINDINGS.PAYPAL_CLIENT_ID,
+    clientSecret: TEST_BINDINGS.PAYPAL_CLIENT_SECRET,
+    webhookId: TEST_BINDINGS.PAYPAL_WEBHOOK_ID,
+  });
+  project.provide("paypalBaseUrl", paypal.url);
   project.provide("openaiBaseUrl", `${openai.url}/v1`);
   project.provide("anthropicBaseUrl", anthropic.url);
   project.provide("googleBaseUrl", google.url);
@@ -53,6 +62,6 @@ export default async function setup(project: TestProject) {
   project.provide("stabilityBaseUrl", stability.url);
   project.provide("binFixtures", binFixtures());
   return async () => {
-    await Promise.all([...fakes.map((fake) => fake.close()), stripe.close()]);
+    await Promise.all([...fakes.map((fake) => fake.close()), stripe.close(), paypal.close()]);
   };
 }

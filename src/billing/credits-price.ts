@@ -4,7 +4,7 @@ import type { Ratio } from "../metering/pricing.ts";
 /** Bounds of one Checkout purchase, in whole credits. */
 export const MIN_CHECKOUT_CREDITS = 100;
 export const MAX_CHECKOUT_CREDITS = 1_000_000;
-/** What Stripe accepts for one USD payment: at least $0.50, at most $999,999.99. */
+/** What Stripe accepts for one USD payment (PayPal purchases use the same bounds): at least $0.50, at most $999,999.99. */
 export const MIN_CHARGE_CENTS = 50;
 export const MAX_CHARGE_CENTS = 99_999_999;
 
@@ -23,9 +23,10 @@ export function checkoutPrice(credits: number, usdPerCredit: Ratio): CheckoutPri
     return { ok: false, reason: `must be a multiple of ${step} at this price, to come to whole cents` };
   }
   const cents = numerator / usdPerCredit.den;
-  if (cents < BigInt(MIN_CHARGE_CENTS)) return { ok: false, reason: "comes to less than $0.50, Stripe's minimum" };
+  if (cents < BigInt(MIN_CHARGE_CENTS))
+    return { ok: false, reason: "comes to less than $0.50, the smallest payment accepted" };
   if (cents > BigInt(MAX_CHARGE_CENTS))
-    return { ok: false, reason: "comes to more than $999,999.99, Stripe's maximum" };
+    return { ok: false, reason: "comes to more than $999,999.99, the largest payment accepted" };
   return { ok: true, cents: Number(cents) };
 }
 

@@ -1,4 +1,5 @@
 import type { OpenAPIHono, RouteConfig, RouteHandler } from "@hono/zod-openapi";
+import type { PayPalBilling } from "../billing/paypal.ts";
 import type { PlanTable } from "../billing/plans.ts";
 import type { StripeBilling } from "../billing/stripe.ts";
 import type { Bindings, Config } from "../env.ts";
@@ -28,6 +29,8 @@ export interface Services {
   keyCache: KeyCache;
   /** Checkout and webhook verification (STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET). */
   stripe: StripeBilling;
+  /** PayPal orders, captures and webhook verification (PAYPAL_*); caches its OAuth token per isolate. */
+  paypal: PayPalBilling;
 }
 
 export interface AppVariables {

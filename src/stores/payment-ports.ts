@@ -17,6 +17,16 @@ import type { Balance } from "./ports.ts";
 /** Where events no account could be found for are kept: an account id no account has (generated ids start `acct_`). */
 export const UNASSIGNED_PAYMENTS = "payments:unassigned";
 
+/**
+ * A ledger entry's reference for a payment id: Stripe ids as `stripe:<id>` (`stripe:refund:<intent>`),
+ * PayPal's, which the Worker passes as `paypal:<capture id>`, as `paypal:<id>` (`paypal:refund:<id>`).
+ */
+export function paymentReference(id: string, kind?: "refund" | "dispute"): string {
+  const paypal = /^paypal:(.*)$/s.exec(id);
+  const [provider, bare] = paypal ? ["paypal", paypal[1] as string] : ["stripe", id];
+  return kind ? `${provider}:${kind}:${bare}` : `${provider}:${bare}`;
+}
+
 /** What every payment event names. */
 export interface PaymentEventRef {
   /** The provider's event id: an event applies once, however often it is delivered. */

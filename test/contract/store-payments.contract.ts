@@ -44,6 +44,42 @@ export function paymentsContract(makeStore: () => Store) {
       });
     });
 
+    it("a PayPal capture (ids paypal:<capture>) grants once by capture and is referenced paypal:<id>, its refunds paypal:refund:<id>", async () => {
+      const store = makeStore();
+      const account = await newAccount(store);
+      const capture = `paypal:${id("CAP").toUpperCase()}`;
+      const grant = (eventId: string) => ({
+        event_id: eventId,
+        event_type: "PAYMENT.CAPTURE.COMPLETED",
+        session_id: capture,
+        payment_intent: capture,
+        amount_paid_cents: 1_000,
+        amount_micros: 1_000 * CREDIT,
+      });
+      const byRoute = store.payments.purchase(account, grant(`paypal-capture:${capture}`), T0);
+      const byHook = store.payments.purchase(account, grant(id("WH")), T0);
+      const outcomes = (await Promise.all([byRoute, byHook])).map((r) =>
+        r.status === "applied" ? r.outcome : r.status,
+      );
+      expect(outcomes.sort()).toEqual(["granted", "unchanged"]);
+      const refund = {
+        event_id: id("WH"),
+        event_type: "PAYMENT.CAPTURE.REFUNDED",
+        payment_intent: capture,
+        amount_paid_cents: 1_000,
+        kind: "refund" as const,
+        refunded_cents: 250,
+        target_micros: 250 * CREDIT,
+      };
+      expect(await store.payments.adjust(account, refund, T0)).toMatchObject({ changed_micros: -250 * CREDIT });
+      const bare = capture.slice("paypal:".length);
+      expect((await store.ledger.entries(account, { limit: 10 }, null)).map((e) => [e.reason, e.reference])).toEqual([
+        ["clawback", `paypal:refund:${bare}`],
+        ["purchase", `paypal:${bare}`],
+      ]);
+      expect(await balance(store, account)).toBe(750 * CREDIT);
+    });
+
     it("refuses nothing silently: an unknown account is reported, and nothing is created", async () => {
       const store = makeStore();
       const account = acct();

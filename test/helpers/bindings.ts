@@ -15,4 +15,7 @@ export const TEST_BINDINGS = {
   STRIPE_SECRET_KEY: "sk_test_fakegatewaykey0000000000000000",
   STRIPE_WEBHOOK_SECRET: "whsec_test_fakewebhooksecret000000000000",
   PLANS: GENEROUS_PLANS,
+  PAYPAL_CLIENT_ID: "test-paypal-client-id-0123456789",
+  PAYPAL_CLIENT_SECRET: "test-paypal-client-secret-0123456789",
+  PAYPAL_WEBHOOK_ID: "1JE4291016473214C",
 } as const;

@@ -1,11 +1,12 @@
-import type {
-  PaymentAdjustment,
-  PaymentEventRecord,
-  PaymentOutcome,
-  PaymentResult,
-  PaymentStanding,
-  PurchaseRequest,
-  RecordRequest,
+import {
+  type PaymentAdjustment,
+  type PaymentEventRecord,
+  type PaymentOutcome,
+  type PaymentResult,
+  type PaymentStanding,
+  type PurchaseRequest,
+  paymentReference,
+  type RecordRequest,
 } from "../payment-ports.ts";
 import type { AccountLedger } from "./account-ledger.ts";
 import type { NewEntry } from "./ledger-rows.ts";
@@ -205,9 +206,9 @@ export class AccountPayments {
       request.amount_paid_cents,
       intent,
     );
-    const reference = `stripe:${request.session_id}`;
+    const reference = paymentReference(request.session_id);
     this.entry(accountId, request, { amount: request.amount_micros, reason: "purchase", reference }, now);
-    const clawed = this.reconcile(accountId, intent, request, `stripe:${intent}`, now);
+    const clawed = this.reconcile(accountId, intent, request, paymentReference(intent), now);
     const collected = this.collect(accountId, request, now);
     const moved = { changed: request.amount_micros + clawed.changed - collected, owed: clawed.owed - collected };
     return this.note(accountId, record, "granted", moved, now);
@@ -220,11 +221,11 @@ export class AccountPayments {
     const intent = adjustment.payment_intent;
     const { sql } = this.ledger;
     const payment = this.payment(intent, adjustment.amount_paid_cents);
-    let reference = `stripe:refund:${intent}`;
+    let reference = paymentReference(intent, "refund");
     if (adjustment.kind === "refund") {
       sql.exec("UPDATE payments SET refunded = MAX(refunded, ?) WHERE intent = ?", adjustment.target_micros, intent);
     } else {
-      reference = `stripe:dispute:${adjustment.dispute_id}`;
+      reference = paymentReference(adjustment.dispute_id, "dispute");
       const dispute = this.ledger.one<{ target: number; won: number }>(
         "SELECT target, won FROM disputes WHERE id = ?",
         adjustment.dispute_id,
@@ -252,7 +253,11 @@ export class AccountPayments {
     if (payment.granted === 0) outcome = "pending";
     else if (moved.changed < 0 || moved.owed > 0) outcome = "clawed_back";
     else if (moved.changed > 0 || moved.owed < 0) outcome = "reversed";
-    const record = { ...adjustment, reference: reference.replace(/^stripe:(refund:|dispute:)?/, ""), note: null };
+    const record = {
+      ...adjustment,
+      reference: adjustment.kind === "refund" ? intent : adjustment.dispute_id,
+      note: null,
+    };
     return this.note(accountId, record, outcome, moved, now);
   }
 

@@ -4,6 +4,7 @@ import {
   type PaymentOutcome,
   type PaymentResult,
   type Payments,
+  paymentReference,
   type RecordRequest,
   UNASSIGNED_PAYMENTS,
 } from "../payment-ports.ts";
@@ -76,9 +77,9 @@ export function redisPayments(redis: Redis, { account, reach }: RedisLayout): Pa
           String(request.amount_micros),
           String(now),
           recordJson(accountId, record, now),
-          entry("purchase", `stripe:${request.session_id}`, paid, now),
-          entry("clawback", `stripe:${intent}`, paid, now),
-          entry("uncollected", `stripe:${intent}`, paid, now),
+          entry("purchase", paymentReference(request.session_id), paid, now),
+          entry("clawback", paymentReference(intent), paid, now),
+          entry("uncollected", paymentReference(intent), paid, now),
           entry("clawback", "stripe:owed", paid, now),
         ]);
         return toResult(accountId, reply);
@@ -88,7 +89,7 @@ export function redisPayments(redis: Redis, { account, reach }: RedisLayout): Pa
         const intent = adjustment.payment_intent;
         const paid = adjustment.amount_paid_cents;
         const dispute = adjustment.kind === "refund" ? "" : adjustment.dispute_id;
-        const reference = dispute ? `stripe:dispute:${dispute}` : `stripe:refund:${intent}`;
+        const reference = dispute ? paymentReference(dispute, "dispute") : paymentReference(intent, "refund");
         const target = adjustment.kind === "dispute_won" ? 0 : adjustment.target_micros;
         const record = { ...adjustment, reference: dispute || intent, note: null };
         const reply = await scripts.adjust.exec(keysOf(accountId), [
