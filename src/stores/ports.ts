@@ -1,3 +1,4 @@
+import type { AnalyticsStore } from "../analytics/types.ts";
 import type { Payments } from "./payment-ports.ts";
 import type { RapidApiBilling } from "./rapidapi-ports.ts";
 
@@ -240,4 +241,6 @@ export interface Store {
   ledger: Ledger;
   payments: Payments;
   rapidapi: RapidApiBilling;
+  /** Per-day aggregates of the ledger, kept by every settle, accrual, payment and credit. */
+  analytics: AnalyticsStore;
 }

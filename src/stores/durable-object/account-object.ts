@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { MoneyMetrics } from "../../analytics/types.ts";
 import { startOfUtcDay } from "../../lib/time.ts";
 import type { PaymentAdjustment, PaymentResult, PurchaseRequest, RecordRequest } from "../payment-ports.ts";
 import type {
@@ -18,10 +19,12 @@ import type {
 } from "../ports.ts";
 import { STALE_HOLD_RETENTION_MS } from "../ports.ts";
 import type { RapidApiAccrual, RapidApiDay, RapidApiOutcome } from "../rapidapi-ports.ts";
+import { AccountAnalytics } from "./account-analytics.ts";
 import { AccountKeys, KEY_REFUSED, type KeyRefused } from "./account-keys.ts";
 import { AccountLedger } from "./account-ledger.ts";
 import { AccountPayments } from "./account-payments.ts";
 import { AccountRapidApi } from "./account-rapidapi.ts";
+import type { AnalyticsObject } from "./analytics-object.ts";
 import { ENTRY_COLUMNS, type EntryRow, LEDGER_SCHEMA, migrateLedger, toEntry } from "./ledger-rows.ts";
 import { type OpsBindings, opsObject } from "./ops.ts";
 
@@ -39,6 +42,7 @@ export class AccountObject extends DurableObject {
   private readonly payments: AccountPayments;
   private readonly rapidapi: AccountRapidApi;
   private readonly ops: Partial<OpsBindings>;
+  private readonly analytics: AccountAnalytics;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
@@ -51,6 +55,25 @@ export class AccountObject extends DurableObject {
     this.ledger = new AccountLedger(this.sql);
     this.payments = new AccountPayments(this.ledger);
     this.rapidapi = new AccountRapidApi(this.ledger);
+    const bindings = env as { ANALYTICS?: DurableObjectNamespace<AnalyticsObject> } | undefined;
+    this.analytics = new AccountAnalytics(this.ledger, ctx, bindings?.ANALYTICS);
+  }
+
+  /**
+   * Every settle, accrual, payment and credit also counts in the per-day aggregates: `operation`
+   * runs in a transaction with the outbox row of what it wrote (src/stores/durable-object/account-analytics.ts),
+   * delivered after the answer. `key` is its idempotency key.
+   */
+  private tracked<T>(
+    accountId: string,
+    key: string,
+    now: number,
+    operation: () => T,
+    cash?: (result: T) => Partial<MoneyMetrics>,
+  ): T {
+    const result = this.storage.transactionSync(() => this.analytics.track(accountId, key, now, operation, cash));
+    this.analytics.deliverSoon();
+    return result;
   }
 
   create(account: Omit<AccountInfo, "created_at">, now: number): AccountInfo {
@@ -68,6 +91,12 @@ export class AccountObject extends DurableObject {
   }
 
   credit(accountId: string, request: CreditRequest, now: number): CreditResult {
+    return this.tracked(accountId, `credit:${request.idempotency_key}`, now, () =>
+      this.creditLedger(accountId, request, now),
+    );
+  }
+
+  private creditLedger(accountId: string, request: CreditRequest, now: number): CreditResult {
     return this.storage.transactionSync((): CreditResult => {
       const replay = this.ledger.replay(request.idempotency_key);
       if (replay)
@@ -152,8 +181,11 @@ export class AccountObject extends DurableObject {
   /**
    * Runs when a hold may have expired: a hold still here outlived its call, so this account is
    * reported to the ops object, which lists it for an operator. Throwing retries the alarm.
+   * Also the retry of analytics deltas not yet delivered: the one alarm serves both, each setting it
+   * only earlier than it is, so neither pushes the other's back.
    */
   override async alarm(): Promise<void> {
+    await this.analytics.deliver();
     const now = Date.now();
     const account = this.ledger.account();
     const stale = this.ledger.one<{ n: number }>("SELECT COUNT(*) AS n FROM holds WHERE expires_at <= ?", now);
@@ -166,6 +198,10 @@ export class AccountObject extends DurableObject {
   }
 
   settle(accountId: string, holdId: string, charge: UsageCharge, now: number): SettleResult {
+    return this.tracked(accountId, `settle:${holdId}`, now, () => this.settleLedger(accountId, holdId, charge, now));
+  }
+
+  private settleLedger(accountId: string, holdId: string, charge: UsageCharge, now: number): SettleResult {
     return this.storage.transactionSync((): SettleResult => {
       const settleKey = `settle:${holdId}`;
       const replay = this.ledger.replay(settleKey);
@@ -254,11 +290,23 @@ export class AccountObject extends DurableObject {
   }
 
   purchase(accountId: string, request: PurchaseRequest, now: number): PaymentResult {
-    return this.storage.transactionSync(() => this.payments.purchase(accountId, request, now));
+    return this.tracked(accountId, `payment:${request.event_id}`, now, () =>
+      this.payments.purchase(accountId, request, now),
+    );
   }
 
   adjustPayment(accountId: string, adjustment: PaymentAdjustment, now: number): PaymentResult {
-    return this.storage.transactionSync(() => this.payments.adjust(accountId, adjustment, now));
+    let cash: (() => Partial<MoneyMetrics>) | null = null;
+    return this.tracked(
+      accountId,
+      `payment:${adjustment.event_id}`,
+      now,
+      () => {
+        cash = this.analytics.adjustmentCash(adjustment);
+        return this.payments.adjust(accountId, adjustment, now);
+      },
+      (result) => (result.status === "applied" && cash ? cash() : {}),
+    );
   }
 
   /** A null account is the object that keeps the unassigned events. */
@@ -267,7 +315,9 @@ export class AccountObject extends DurableObject {
   }
 
   accrueRapidApi(accountId: string, accrual: RapidApiAccrual, now: number): RapidApiOutcome {
-    return this.storage.transactionSync(() => this.rapidapi.accrue(accountId, accrual, now));
+    return this.tracked(accountId, `rapid:${accrual.call_id}`, now, () =>
+      this.rapidapi.accrue(accountId, accrual, now),
+    );
   }
 
   rapidApiReport(from: string, to: string): RapidApiDay[] {

@@ -3,6 +3,7 @@ import { utcDay } from "../../lib/time.ts";
 import type { CreditResult, DailyUsage, HoldAudit, Ledger, StaleHold, Store } from "../ports.ts";
 import { reach as reachStore } from "../reach.ts";
 import { type RedisLayout, redisAccounts, redisKeyIndex } from "./accounts.ts";
+import { costArgs, redisAnalytics } from "./analytics.ts";
 import { classifyRedisError } from "./errors.ts";
 import { redisPayments } from "./payments.ts";
 import { redisRapidApi } from "./rapidapi.ts";
@@ -33,6 +34,11 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
       };
     },
     keyOf: (hash) => `${prefix}{k:${hash}}`,
+    analytics: (day) => ({
+      usage: `${prefix}{an}:u:${day}`,
+      money: `${prefix}{an}:m:${day}`,
+      accounts: `${prefix}{an}:a:${day}`,
+    }),
     reach: (op, call) => reachStore("redis", op, call, classifyRedisError),
   };
   const { account, reach } = layout;
@@ -60,7 +66,7 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
       reach("ledger.credit", async (): Promise<CreditResult> => {
         const k = account(accountId);
         const reply = await scripts.credit.exec(
-          [k.acct, k.ledger, k.idem, k.holds, k.hexp],
+          [k.acct, k.ledger, k.idem, k.holds, k.hexp, layout.analytics(utcDay(now)).money],
           [
             request.idempotency_key,
             String(request.amount_micros),
@@ -68,6 +74,7 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
             accountId,
             String(now),
             entryJson({ reason: request.reason, reference: request.reference, created_at: now }),
+            request.reason,
           ],
         );
         if (reply[0] === "account_not_found") return { status: "account_not_found" };
@@ -105,8 +112,9 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
           usage: charge.usage,
           cost_usd: charge.cost_usd,
         };
+        const aggregates = layout.analytics(utcDay(now));
         const reply = await scripts.settle.exec(
-          [k.acct, k.ledger, k.idem, k.holds, k.hexp, k.daily],
+          [k.acct, k.ledger, k.idem, k.holds, k.hexp, k.daily, aggregates.usage, aggregates.accounts],
           [
             holdId,
             String(charge.amount_micros),
@@ -115,6 +123,7 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
             entryJson({ ...details, reason: "usage" }),
             entryJson({ ...details, reason: "uncollected" }),
             utcDay(now),
+            ...costArgs(charge),
           ],
         );
         const entry = parseEntry(accountId, reply[1] as string);
@@ -213,5 +222,6 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
     ledger,
     payments: redisPayments(redis, layout),
     rapidapi: redisRapidApi(redis, layout),
+    analytics: redisAnalytics(redis, layout),
   };
 }
