@@ -11,7 +11,8 @@ import { utcDay } from "../../lib/time.ts";
 import type { PaymentAdjustment } from "../payment-ports.ts";
 import type { LedgerReason } from "../ports.ts";
 import type { AccountLedger } from "./account-ledger.ts";
-import { ANALYTICS_OBJECT, type AnalyticsObject } from "./analytics-object.ts";
+import { ANALYTICS_OBJECT } from "./analytics-name.ts";
+import type { AnalyticsObject } from "./analytics-object.ts";
 
 /** A delta not yet delivered is retried this often, by the object's alarm, until it is. */
 const RETRY_MS = 30_000;

@@ -3,9 +3,6 @@ import { type AnalyticsData, type AnalyticsDelta, MONEY_FIELDS, type MoneyAggreg
 import { ATTO_PER_NANO, splitAtto } from "../../analytics/usd.ts";
 import type { AccountSource } from "../ports.ts";
 
-/** The one object that keeps the per-day aggregates of every account (named {@link ANALYTICS_OBJECT}). */
-export const ANALYTICS_OBJECT = "analytics";
-
 /** Ids of applied deltas are kept this long: an outbox row is re-sent within minutes, not weeks. */
 const APPLIED_KEEP_DAYS = 35;
 
@@ -35,7 +32,7 @@ const dayBefore = (day: string, days: number) =>
   new Date(Date.parse(`${day}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
 
 /**
- * Per-day aggregates for the Durable Object store. Account objects write each money operation's
+ * Per-day aggregates for the Durable Object store: one object, named ANALYTICS_OBJECT (analytics-name.ts). Account objects write each money operation's
  * delta to their outbox in the same transaction as its ledger entries and send it here; a delta is
  * applied once by its id, so a re-sent outbox row changes nothing. A null plan is stored as ''.
  */
