@@ -191,7 +191,8 @@ export class AccountAnalytics {
   deliverSoon(): void {
     if (!this.target) return;
     if (!this.ledger.one("SELECT n FROM analytics_outbox LIMIT 1")) return;
-    void this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+    // The retry, armed before the delivery is tried (an object evicted meanwhile still delivers).
+    this.ctx.storage.setAlarm(Date.now() + RETRY_MS).catch(() => {});
     this.ctx.waitUntil(this.deliver());
   }
 
