@@ -82,8 +82,9 @@ function tally(rows: Row[]): { usage: Usage[]; money: MoneyMetrics } {
 /**
  * The analytics side of an account object: each tracked operation writes, in its own transaction,
  * an outbox row with what its ledger entries add to the per-day aggregates; the rows are sent to the
- * analytics object after the answer (`ctx.waitUntil`) and deleted once it took them. An alarm set
- * with them retries until the outbox is empty, so no operation is ever left out or counted twice.
+ * analytics object after the answer (`ctx.waitUntil`) and deleted once it took them. The object's
+ * alarm, armed with them, retries until the outbox is empty, so no operation is ever left out or
+ * counted twice.
  */
 export class AccountAnalytics {
   private readonly ledger: AccountLedger;
@@ -191,9 +192,15 @@ export class AccountAnalytics {
   deliverSoon(): void {
     if (!this.target) return;
     if (!this.ledger.one("SELECT n FROM analytics_outbox LIMIT 1")) return;
-    // The retry, armed before the delivery is tried (an object evicted meanwhile still delivers).
-    this.ctx.storage.setAlarm(Date.now() + RETRY_MS).catch(() => {});
-    this.ctx.waitUntil(this.deliver());
+    // The retry is armed before the delivery is tried, so an object evicted meanwhile still delivers.
+    const armed = this.retryBy(Date.now() + RETRY_MS).catch(() => {});
+    this.ctx.waitUntil(armed.then(() => this.deliver()));
+  }
+
+  /** Sets the object's one alarm (shared with the hold checks) to `at`, unless it already fires earlier. */
+  private async retryBy(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
   }
 
   /** Sends the outbox to the analytics object, oldest first, until it is empty; on failure the alarm retries. */
@@ -228,10 +235,10 @@ export class AccountAnalytics {
         await stub.apply(rows.map((row) => JSON.parse(row.body) as AnalyticsDelta));
         sql.exec("DELETE FROM analytics_outbox WHERE n <= ?", last.n);
       }
-      await this.ctx.storage.deleteAlarm();
+      // Delivered: an alarm left armed finds nothing to send (the hold checks may need it anyway).
     } catch (error) {
       log("warn", "analytics delivery failed; retrying", { error: error instanceof Error ? error.message : "unknown" });
-      await this.ctx.storage.setAlarm(Date.now() + RETRY_MS);
+      await this.retryBy(Date.now() + RETRY_MS);
     }
   }
 }

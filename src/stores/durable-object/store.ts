@@ -125,7 +125,6 @@ export function createDurableObjectStore(env: DurableObjectBindings): Store {
       }),
   };
 
-
   const analytics: AnalyticsStore = {
     read: (from, to, top) =>
       reach("analytics.read", async () => {
@@ -133,7 +132,6 @@ export function createDurableObjectStore(env: DurableObjectBindings): Store {
         return env.ANALYTICS.get(env.ANALYTICS.idFromName(ANALYTICS_OBJECT)).read(from, to, top);
       }),
   };
-
 
   return { kind: "durable-object", keys, accounts, ledger, payments, rapidapi, holds, analytics };
 }
