@@ -1,6 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { type AnalyticsData, type AnalyticsDelta, MONEY_FIELDS, type MoneyAggregate } from "../../analytics/types.ts";
 import { ATTO_PER_NANO, splitAtto } from "../../analytics/usd.ts";
+import { utcDay } from "../../lib/time.ts";
 import type { AccountSource } from "../ports.ts";
 
 /** Ids of applied deltas are kept this long: an outbox row is re-sent within minutes, not weeks. */
@@ -56,11 +57,8 @@ export class AnalyticsObject extends DurableObject {
         applied++;
         this.applyOne(delta);
       }
-      const newest = deltas
-        .map((delta) => delta.day)
-        .sort()
-        .at(-1);
-      if (newest) this.sql.exec("DELETE FROM applied WHERE day < ?", dayBefore(newest, APPLIED_KEEP_DAYS));
+      // By the clock, not by the deltas' days: a delta's day says nothing about when it is re-sent.
+      this.sql.exec("DELETE FROM applied WHERE day < ?", dayBefore(utcDay(Date.now()), APPLIED_KEEP_DAYS));
       return applied;
     });
   }
