@@ -58,11 +58,13 @@ interface Account {
   plan: string | null;
 }
 
-/** What the aggregates must say, from the ledger entries alone (plus the refunded cents the events carried). */
-function expectedFrom(
-  ledgers: Array<{ account: Account; entries: LedgerEntry[] }>,
-  refundedCents: Record<string, number>,
-) {
+type Cash = Partial<Pick<MoneyMetrics, "refunded_cents" | "recovered_cents">>;
+
+/**
+ * What the aggregates must say, from the ledger entries alone, plus the cash the refund and dispute
+ * events carried (by `day|source|plan`), which the ledger does not record.
+ */
+function expectedFrom(ledgers: Array<{ account: Account; entries: LedgerEntry[] }>, cashByKey: Record<string, Cash>) {
   const usage: UsageRow[] = [];
   const money: Array<{ day: string; source: string; plan: string | null } & MoneyMetrics> = [];
   const accounts: Record<string, { charged_micros: number; calls: number }> = {};
@@ -109,7 +111,7 @@ function expectedFrom(
       money.push({ ...dims, ...m });
     }
   }
-  for (const [key, cents] of Object.entries(refundedCents)) {
+  for (const [key, cash] of Object.entries(cashByKey)) {
     const [day, source, plan] = key.split("|") as [string, string, string];
     money.push({
       day,
@@ -117,8 +119,8 @@ function expectedFrom(
       plan: plan || null,
       purchase_cents: 0,
       purchase_micros: 0,
-      refunded_cents: cents,
-      recovered_cents: 0,
+      refunded_cents: cash.refunded_cents ?? 0,
+      recovered_cents: cash.recovered_cents ?? 0,
       clawback_micros: 0,
       reversal_micros: 0,
       granted_micros: 0,
@@ -217,7 +219,7 @@ export function analyticsContract(makeStore: () => Store) {
         () => store.payments.purchase(a.id, { ...buy1, event_id: id("evt") }, t1),
         () => store.payments.adjust(a.id, refund1, t2),
       );
-      const refunded = { [`${to}|key|`]: 2_000, [`${to}|key|pro`]: 1_000 };
+      const refunded = { [`${to}|key|`]: { refunded_cents: 2_000 }, [`${to}|key|pro`]: { refunded_cents: 1_000 } };
 
       const ledgers = async () =>
         Promise.all(
@@ -254,6 +256,46 @@ export function analyticsContract(makeStore: () => Store) {
       const after = await check();
       expect(usageBy(after.usage, [])[""]?.calls).toBe((usageBy(before.usage, [])[""]?.calls ?? 0) + 2);
       expect(moneyBy(after.money, [])).toEqual(moneyBy(before.money, []));
+    });
+
+    it("count disputes: what they take back and what a won one gives back, in cents and µcr, once", async () => {
+      const store = makeStore();
+      const t = freshDay();
+      const day = utcDay(t);
+      const d: Account = { id: acct(), source: "key", plan: "mega" };
+      await store.accounts.create({ id: d.id, source: "key", plan: d.plan }, t);
+      const [won, lost] = [payment(5_000), payment(1_000)];
+      await store.payments.purchase(d.id, won.purchase(), t);
+      await store.payments.purchase(d.id, lost.purchase(), t);
+      const events = [
+        won.dispute("dp_w"),
+        won.won("dp_w"),
+        lost.dispute("dp_l"),
+        { ...lost.dispute("dp_l"), event_type: "charge.dispute.closed" },
+      ];
+      for (const event of events) await store.payments.adjust(d.id, event, t);
+      for (const event of events) expect((await store.payments.adjust(d.id, event, t)).status).toBe("replayed");
+      // A second delivery of the win under a new event id recovers nothing more.
+      await store.payments.adjust(d.id, won.won("dp_w"), t);
+      const entries = await store.ledger.entries(d.id, { limit: 50 }, null);
+      const expected = expectedFrom([{ account: d, entries }], {
+        [`${day}|key|mega`]: { refunded_cents: 6_000, recovered_cents: 5_000 },
+      });
+      const data = await eventually(
+        () => store.analytics.read(day, day, 10),
+        (found) => matches(found, expected),
+      );
+      expect(moneyBy(data.money, ["day", "source", "plan"])).toEqual(
+        moneyBy(expected.money, ["day", "source", "plan"]),
+      );
+      expect(moneyBy(data.money, [])[""]).toEqual({
+        purchase_cents: 6_000,
+        purchase_micros: 6_000 * CREDIT,
+        refunded_cents: 6_000,
+        recovered_cents: 5_000,
+        clawback_micros: 6_000 * CREDIT,
+        reversal_micros: 5_000 * CREDIT,
+      });
     });
   });
 }
