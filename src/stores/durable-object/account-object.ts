@@ -185,7 +185,6 @@ export class AccountObject extends DurableObject {
    * only earlier than it is, so neither pushes the other's back.
    */
   override async alarm(): Promise<void> {
-    await this.analytics.deliver();
     const now = Date.now();
     const account = this.ledger.account();
     const stale = this.ledger.one<{ n: number }>("SELECT COUNT(*) AS n FROM holds WHERE expires_at <= ?", now);
@@ -195,6 +194,8 @@ export class AccountObject extends DurableObject {
       now,
     );
     if (next?.at) await this.storage.setAlarm(next.at);
+    // Last, so a failed delivery's retry is armed after (and earlier than) the next hold check.
+    await this.analytics.deliver();
   }
 
   settle(accountId: string, holdId: string, charge: UsageCharge, now: number): SettleResult {
