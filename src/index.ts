@@ -3,6 +3,7 @@ import type { Bindings } from "./env.ts";
 import { handleQueue } from "./queue.ts";
 
 export { AccountObject } from "./stores/durable-object/account-object.ts";
+export { AnalyticsObject } from "./stores/durable-object/analytics-object.ts";
 export { KeyObject } from "./stores/durable-object/key-object.ts";
 export { OpsObject } from "./stores/durable-object/ops-object.ts";
 

@@ -1,3 +1,4 @@
+import type { AnalyticsStore } from "../analytics/types.ts";
 import type { RateLimits, RateLimitTable, RateRefusal, RateWindow } from "./limit-ports.ts";
 import type { Payments } from "./payment-ports.ts";
 import type { RapidApiBilling } from "./rapidapi-ports.ts";
@@ -248,4 +249,6 @@ export interface Store {
   payments: Payments;
   rapidapi: RapidApiBilling;
   limits: RateLimits;
+  /** Per-day aggregates of the ledger, kept by every settle, accrual, payment and credit. */
+  analytics: AnalyticsStore;
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Store } from "../../src/stores/ports.ts";
 import { acct, charge, fund, hold, T0 } from "./contract-helpers.ts";
+import { analyticsContract } from "./store-analytics.contract.ts";
 import { disputesContract } from "./store-disputes.contract.ts";
 import { keysContract } from "./store-keys.contract.ts";
 import { limitsContract } from "./store-limits.contract.ts";
@@ -261,5 +262,6 @@ export function storeContract(name: string, makeStore: () => Store) {
     rapidApiContract(makeStore);
     limitsContract(makeStore);
     subscriptionsContract(makeStore);
+    analyticsContract(makeStore);
   });
 }

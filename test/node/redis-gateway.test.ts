@@ -1,4 +1,6 @@
+import { Redis } from "@upstash/redis/cloudflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRedisStore } from "../../src/stores/redis/store.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fakes/upstream.ts";
 import { type FoundRedis, findRedis, startUpstashLocal, type UpstashLocal } from "./helpers/redis.ts";
 import { type SwitchableProxy, switchableProxy } from "./helpers/switchable-proxy.ts";
@@ -15,6 +17,7 @@ let openai: FakeUpstream;
 let gateway: DevServer;
 const seedKey = `aib_redisdev${crypto.randomUUID().replaceAll("-", "")}`.slice(0, 36);
 const rapidSecret = `rapid-secret-${crypto.randomUUID()}`;
+const adminSecret = `admin-secret-${crypto.randomUUID()}`;
 
 describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
   beforeAll(async () => {
@@ -29,6 +32,7 @@ describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
         OPENAI_BASE_URL: `${openai.url}/v1`,
         DEV_SEED_KEY: seedKey,
         RAPIDAPI_SECRET: rapidSecret,
+        ADMIN_SECRET: adminSecret,
       },
     });
   }, 120_000);
@@ -100,6 +104,58 @@ describe.skipIf(!found)("the gateway on the Redis store (wrangler dev)", () => {
     expect(balance.accrued_micros).toBe(6 * 1404);
     expect(billed).toBe(Math.ceil(balance.accrued_micros / 1_000_000));
     expect(balance.unbilled_micros).toBe(balance.accrued_micros - billed * 1_000_000);
+  });
+
+  it("analytics on Redis: a few calls move the totals by exactly the ledger's sums", async () => {
+    proxy.mode = "pass";
+    type Totals = { calls: number; usage_revenue_micros: number; provider_cost_usd: string };
+    const totals = async () => {
+      const res = await fetch(`${gateway.url}/admin/analytics?group_by=provider`, {
+        headers: { "x-admin-secret": adminSecret },
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { totals: Totals }).totals;
+    };
+    // USD as integers of 1e-18, to compare exact decimal strings.
+    const atto = (usd: string) => {
+      const [whole, fraction = ""] = usd.split(".");
+      return BigInt(whole as string) * 10n ** 18n + BigInt(fraction.padEnd(18, "0"));
+    };
+    const { account_id } = (await (await fetch(`${gateway.url}/v1/balance`, { headers: auth })).json()) as {
+      account_id: string;
+    };
+    // The same Redis the Worker writes (its default key prefix), read directly: the ledger itself.
+    const store = createRedisStore(
+      new Redis({ url: endpoint.url, token: endpoint.token, automaticDeserialization: false }),
+      "aib:",
+    );
+    const before = await totals();
+    const requestIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await chat(crypto.randomUUID());
+      expect(res.status).toBe(200);
+      requestIds.push(res.headers.get("x-request-id") as string);
+    }
+    // Settles run after the answer: wait until the three have landed (their aggregates land with them).
+    const settled = async () =>
+      (await store.ledger.entries(account_id, { limit: 50 }, null)).filter(
+        (e) => e.reason === "usage" && requestIds.includes(e.request_id ?? ""),
+      );
+    const deadline = Date.now() + 5_000;
+    let entries = await settled();
+    while (entries.length < 3 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      entries = await settled();
+    }
+    expect(entries).toHaveLength(3);
+    const after = await totals();
+    expect(after.calls - before.calls).toBe(3);
+    expect(after.usage_revenue_micros - before.usage_revenue_micros).toBe(
+      entries.reduce((sum, e) => sum - e.amount_micros, 0),
+    );
+    expect(atto(after.provider_cost_usd) - atto(before.provider_cost_usd)).toBe(
+      entries.reduce((sum, e) => sum + atto(e.cost_usd ?? "0"), 0n),
+    );
   });
 
   for (const outage of ["refuse", "hang"] as const) {

@@ -3,6 +3,8 @@ import { createRouter } from "../../lib/create-app.ts";
 import type { AppOpenAPI } from "../../lib/types.ts";
 import * as handlers from "./admin.handlers.ts";
 import * as routes from "./admin.routes.ts";
+import { analytics } from "./analytics.handlers.ts";
+import { getAnalytics } from "./analytics.routes.ts";
 import { paymentEvents } from "./billing-events.handlers.ts";
 import { listPaymentEvents } from "./billing-events.routes.ts";
 import { staleHolds } from "./holds.handlers.ts";
@@ -19,5 +21,6 @@ export function adminRouter(app: AppOpenAPI) {
     .openapi(listPaymentEvents, paymentEvents)
     .openapi(rapidApiUsage, rapidApiUsageReport)
     .openapi(listStaleHolds, staleHolds)
+    .openapi(getAnalytics, analytics)
     .get("/admin/openapi.json", (c) => c.json(withServer(openAPIDocument(app, "admin"), c.req.url)));
 }

@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import type { MoneyMetrics } from "../../analytics/types.ts";
 import { startOfUtcDay } from "../../lib/time.ts";
 import type { RateLimitTable, RateResult } from "../limit-ports.ts";
 import type {
@@ -26,12 +27,14 @@ import type {
 } from "../ports.ts";
 import { STALE_HOLD_RETENTION_MS } from "../ports.ts";
 import type { RapidApiAccrual, RapidApiDay, RapidApiOutcome } from "../rapidapi-ports.ts";
+import { AccountAnalytics } from "./account-analytics.ts";
 import { AccountKeys, KEY_REFUSED, type KeyRefused } from "./account-keys.ts";
 import { AccountLedger } from "./account-ledger.ts";
 import { AccountLimits } from "./account-limits.ts";
 import { AccountPayments } from "./account-payments.ts";
 import { AccountRapidApi } from "./account-rapidapi.ts";
 import { AccountSubscriptions } from "./account-subscriptions.ts";
+import type { AnalyticsObject } from "./analytics-object.ts";
 import { ENTRY_COLUMNS, type EntryRow, LEDGER_SCHEMA, migrateLedger, toEntry } from "./ledger-rows.ts";
 import { type OpsBindings, opsObject } from "./ops.ts";
 
@@ -51,6 +54,7 @@ export class AccountObject extends DurableObject {
   private readonly limits: AccountLimits;
   private readonly subscriptions: AccountSubscriptions;
   private readonly ops: Partial<OpsBindings>;
+  private readonly analytics: AccountAnalytics;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
@@ -65,6 +69,25 @@ export class AccountObject extends DurableObject {
     this.rapidapi = new AccountRapidApi(this.ledger);
     this.limits = new AccountLimits(this.ledger);
     this.subscriptions = new AccountSubscriptions(this.ledger, this.payments);
+    const bindings = env as { ANALYTICS?: DurableObjectNamespace<AnalyticsObject> } | undefined;
+    this.analytics = new AccountAnalytics(this.ledger, ctx, bindings?.ANALYTICS);
+  }
+
+  /**
+   * Every settle, accrual, payment and credit also counts in the per-day aggregates: `operation`
+   * runs in a transaction with the outbox row of what it wrote (src/stores/durable-object/account-analytics.ts),
+   * delivered after the answer. `key` is its idempotency key.
+   */
+  private tracked<T>(
+    accountId: string,
+    key: string,
+    now: number,
+    operation: () => T,
+    cash?: (result: T) => Partial<MoneyMetrics>,
+  ): T {
+    const result = this.storage.transactionSync(() => this.analytics.track(accountId, key, now, operation, cash));
+    this.analytics.deliverSoon();
+    return result;
   }
 
   create(account: Omit<AccountInfo, "created_at">, now: number): AccountInfo {
@@ -82,6 +105,12 @@ export class AccountObject extends DurableObject {
   }
 
   credit(accountId: string, request: CreditRequest, now: number): CreditResult {
+    return this.tracked(accountId, `credit:${request.idempotency_key}`, now, () =>
+      this.creditLedger(accountId, request, now),
+    );
+  }
+
+  private creditLedger(accountId: string, request: CreditRequest, now: number): CreditResult {
     return this.storage.transactionSync((): CreditResult => {
       const replay = this.ledger.replay(request.idempotency_key);
       if (replay)
@@ -194,6 +223,8 @@ export class AccountObject extends DurableObject {
   /**
    * Runs when a hold may have expired: a hold still here outlived its call, so this account is
    * reported to the ops object, which lists it for an operator. Throwing retries the alarm.
+   * Also the retry of analytics deltas not yet delivered: the one alarm serves both, each setting it
+   * only earlier than it is, so neither pushes the other's back.
    */
   override async alarm(): Promise<void> {
     const now = Date.now();
@@ -205,9 +236,15 @@ export class AccountObject extends DurableObject {
       now,
     );
     if (next?.at) await this.storage.setAlarm(next.at);
+    // Last, so a failed delivery's retry is armed after (and earlier than) the next hold check.
+    await this.analytics.deliver();
   }
 
   settle(accountId: string, holdId: string, charge: UsageCharge, now: number): SettleResult {
+    return this.tracked(accountId, `settle:${holdId}`, now, () => this.settleLedger(accountId, holdId, charge, now));
+  }
+
+  private settleLedger(accountId: string, holdId: string, charge: UsageCharge, now: number): SettleResult {
     return this.storage.transactionSync((): SettleResult => {
       const settleKey = `settle:${holdId}`;
       const replay = this.ledger.replay(settleKey);
@@ -296,11 +333,23 @@ export class AccountObject extends DurableObject {
   }
 
   purchase(accountId: string, request: PurchaseRequest, now: number): PaymentResult {
-    return this.storage.transactionSync(() => this.payments.purchase(accountId, request, now));
+    return this.tracked(accountId, `payment:${request.event_id}`, now, () =>
+      this.payments.purchase(accountId, request, now),
+    );
   }
 
   adjustPayment(accountId: string, adjustment: PaymentAdjustment, now: number): PaymentResult {
-    return this.storage.transactionSync(() => this.payments.adjust(accountId, adjustment, now));
+    let cash: (() => Partial<MoneyMetrics>) | null = null;
+    return this.tracked(
+      accountId,
+      `payment:${adjustment.event_id}`,
+      now,
+      () => {
+        cash = this.analytics.adjustmentCash(adjustment);
+        return this.payments.adjust(accountId, adjustment, now);
+      },
+      (result) => (result.status === "applied" && cash ? cash() : {}),
+    );
   }
 
   /** A null account is the object that keeps the unassigned events. */
@@ -309,7 +358,9 @@ export class AccountObject extends DurableObject {
   }
 
   planAllowance(accountId: string, request: PlanAllowanceRequest, now: number): PaymentResult {
-    return this.storage.transactionSync(() => this.subscriptions.planAllowance(accountId, request, now));
+    return this.tracked(accountId, `payment:${request.event_id}`, now, () =>
+      this.subscriptions.planAllowance(accountId, request, now),
+    );
   }
 
   setPlan(accountId: string, request: PlanChangeRequest, now: number): PaymentResult {
@@ -325,7 +376,7 @@ export class AccountObject extends DurableObject {
   }
 
   accrueRapidApi(accountId: string, accrual: RapidApiAccrual, now: number): RapidApiOutcome {
-    return this.storage.transactionSync(() => {
+    return this.tracked(accountId, `rapid:${accrual.call_id}`, now, () => {
       // The call's accrual ends it: its in-flight marker goes in the same step.
       this.limits.end(accrual.call_id);
       return this.rapidapi.accrue(accountId, accrual, now);

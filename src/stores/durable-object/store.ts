@@ -1,3 +1,4 @@
+import type { AnalyticsStore } from "../../analytics/types.ts";
 import type { RateLimits, RateResult } from "../limit-ports.ts";
 import { type PaymentResult, type Payments, UNASSIGNED_PAYMENTS } from "../payment-ports.ts";
 import type { Accounts, CreditResult, HoldAudit, KeyIndex, Ledger, ReserveResult, StaleHold, Store } from "../ports.ts";
@@ -5,6 +6,8 @@ import type { RapidApiBilling, RapidApiOutcome } from "../rapidapi-ports.ts";
 import { reach as reachStore, refusedKey, type StoreFailure } from "../reach.ts";
 import { KEY_REFUSED, type KeyRefused } from "./account-keys.ts";
 import type { AccountObject } from "./account-object.ts";
+import { ANALYTICS_OBJECT } from "./analytics-name.ts";
+import type { AnalyticsObject } from "./analytics-object.ts";
 import type { KeyObject } from "./key-object.ts";
 import { opsObject } from "./ops.ts";
 import type { OpsObject } from "./ops-object.ts";
@@ -14,6 +17,8 @@ export interface DurableObjectBindings {
   KEYS: DurableObjectNamespace<KeyObject>;
   /** The ops object: dead letters and accounts with stale holds (optional only for old test bindings). */
   OPS?: DurableObjectNamespace<OpsObject>;
+  /** The per-day aggregates (one object, src/stores/durable-object/analytics-object.ts; optional only for old test bindings). */
+  ANALYTICS?: DurableObjectNamespace<AnalyticsObject>;
 }
 
 /**
@@ -141,5 +146,13 @@ export function createDurableObjectStore(env: DurableObjectBindings): Store {
       }),
   };
 
-  return { kind: "durable-object", keys, accounts, ledger, payments, rapidapi, holds, limits };
+  const analytics: AnalyticsStore = {
+    read: (from, to, top) =>
+      reach("analytics.read", async () => {
+        if (!env.ANALYTICS) return { usage: [], money: [], top_accounts: [] };
+        return env.ANALYTICS.get(env.ANALYTICS.idFromName(ANALYTICS_OBJECT)).read(from, to, top);
+      }),
+  };
+
+  return { kind: "durable-object", keys, accounts, ledger, payments, rapidapi, holds, limits, analytics };
 }

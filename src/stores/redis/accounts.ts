@@ -23,6 +23,8 @@ export interface RedisLayout {
   };
   /** The key index entry of a key hash. */
   keyOf(hash: string): string;
+  /** The per-day aggregates of a UTC day (src/stores/redis/analytics-scripts.ts), under the hash tag `{an}`. */
+  analytics(day: string): { usage: string; money: string; accounts: string };
   reach<T>(op: string, call: () => Promise<T>): Promise<T>;
 }
 

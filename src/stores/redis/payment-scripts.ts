@@ -11,9 +11,10 @@
  * `disputed_at`.
  */
 
+import { ANALYTICS_LUA } from "./analytics-scripts.ts";
 import { HELPERS } from "./lua-helpers.ts";
 
-export const PAYMENT_HELPERS = `${HELPERS}
+export const PAYMENT_HELPERS = `${HELPERS}${ANALYTICS_LUA}
 local function pget(pay, intent, field) return tonumber(redis.call('HGET', pay, 'i:' .. intent .. ':' .. field) or '0') end
 local function pincr(pay, intent, field, by) redis.call('HINCRBY', pay, 'i:' .. intent .. ':' .. field, fmt(by)) end
 local function seen(pay, pevents, event)
@@ -74,7 +75,7 @@ end
 `;
 
 /**
- * KEYS: acct, ledger, idem, pay, pevents, holds, hexp, owing.
+ * KEYS: acct, ledger, idem, pay, pevents, holds, hexp, owing, analytics money (an:m:<day>).
  * ARGV: event id, session id, intent, paid cents, amount, now, record json, purchase json, clawback json,
  * uncollected json, collected-owed json.
  * Returns {status, record member, balance, held, unbilled} or {'account_not_found'}.
@@ -101,13 +102,21 @@ pincr(pay, intent, 'granted', amount)
 write(acct, ledger, idem, 'payment:' .. event .. ':purchase', amount, '', ARGV[8])
 local changed, owed = reconcile(acct, ledger, idem, pay, KEYS[8], intent, event, ARGV[9], ARGV[10], '')
 local collected = collect(acct, ledger, idem, pay, KEYS[8], event, ARGV[11])
+local dims = an_dims(acct)
+an_money(KEYS[9], dims, 'purchase_cents', tonumber(ARGV[4]))
+an_entry(KEYS[9], dims, 'purchase', amount)
+an_reconciled(KEYS[9], dims, changed, owed)
+an_money(KEYS[9], dims, 'clawback_micros', collected)
 return answer('applied', note(pay, pevents, event, 'granted', amount + changed - collected, owed - collected, ARGV[7]))
 `;
 
 /**
- * KEYS: acct, ledger, idem, pay, pevents, holds, hexp, owing.
+ * KEYS: acct, ledger, idem, pay, pevents, holds, hexp, owing, analytics money (an:m:<day>).
  * ARGV: event id, intent, paid cents, kind (refund | dispute | dispute_won), dispute id, target µcr, now,
- * record json, clawback json, uncollected json, reversal json. Answers as PURCHASE.
+ * record json, clawback json, uncollected json, reversal json, cents (refunded so far, or disputed).
+ * Answers as PURCHASE. Cash for the aggregates: a refund gives back what its cumulative refunded
+ * cents add (`i:<intent>:rcents` keeps the largest seen), a dispute opened its cents (`dc:<dispute>`),
+ * a dispute won after it opened recovers them.
  */
 export const ADJUST = `${PAYMENT_HELPERS}
 local acct, ledger, idem, pay, pevents, holds, hexp = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
@@ -121,6 +130,23 @@ local old = seen(pay, pevents, event)
 if old then return answer('replayed', old) end
 if redis.call('EXISTS', acct) == 0 then return {'account_not_found'} end
 redis.call('HSETNX', pay, 'i:' .. intent .. ':paid', ARGV[3])
+local dims = an_dims(acct)
+local prior = redis.call('HGET', pay, 'd:' .. dispute)
+local cents = tonumber(ARGV[12])
+if kind == 'refund' then
+  local before = pget(pay, intent, 'rcents')
+  if cents > before then
+    redis.call('HSET', pay, 'i:' .. intent .. ':rcents', fmt(cents))
+    an_money(KEYS[9], dims, 'refunded_cents', cents - before)
+  end
+elseif kind == 'dispute' then
+  if not prior then
+    redis.call('HSET', pay, 'dc:' .. dispute, fmt(cents))
+    an_money(KEYS[9], dims, 'refunded_cents', cents)
+  end
+elseif prior and prior ~= 'won' then
+  an_money(KEYS[9], dims, 'recovered_cents', tonumber(redis.call('HGET', pay, 'dc:' .. dispute) or '0'))
+end
 local granted = pget(pay, intent, 'granted')
 if kind == 'refund' then
   if target > pget(pay, intent, 'refunded') then redis.call('HSET', pay, 'i:' .. intent .. ':refunded', fmt(target)) end
@@ -141,6 +167,7 @@ else
   end
 end
 local changed, owed = reconcile(acct, ledger, idem, pay, KEYS[8], intent, event, ARGV[9], ARGV[10], ARGV[11])
+an_reconciled(KEYS[9], dims, changed, owed)
 local outcome = 'unchanged'
 if granted == 0 then outcome = 'pending'
 elseif changed < 0 or owed > 0 then outcome = 'clawed_back'

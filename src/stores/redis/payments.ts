@@ -1,4 +1,5 @@
 import type { Redis } from "@upstash/redis/cloudflare";
+import { utcDay } from "../../lib/time.ts";
 import {
   type PaymentEventRecord,
   type PaymentOutcome,
@@ -46,7 +47,8 @@ function toResult(accountId: string, reply: Reply[]): PaymentResult {
   };
 }
 
-export function redisPayments(redis: Redis, { account, reach }: RedisLayout): Payments {
+export function redisPayments(redis: Redis, layout: RedisLayout): Payments {
+  const { account, reach } = layout;
   const scripts = {
     purchase: redis.createScript<Reply[]>(lua.PURCHASE),
     adjust: redis.createScript<Reply[]>(lua.ADJUST),
@@ -56,9 +58,9 @@ export function redisPayments(redis: Redis, { account, reach }: RedisLayout): Pa
     setPlan: redis.createScript<Reply[]>(plans.SET_PLAN),
     linkCustomer: redis.createScript<[string, string]>(plans.LINK_CUSTOMER),
   };
-  const keysOf = (id: string) => {
+  const keysOf = (id: string, now: number) => {
     const k = account(id);
-    return [k.acct, k.ledger, k.idem, k.pay, k.pevents, k.holds, k.hexp, k.owing];
+    return [k.acct, k.ledger, k.idem, k.pay, k.pevents, k.holds, k.hexp, k.owing, layout.analytics(utcDay(now)).money];
   };
   const entry = (reason: LedgerReason, reference: string, paid: number, now: number) =>
     entryJson({ reason, reference, created_at: now, amount_paid_cents: paid });
@@ -69,7 +71,7 @@ export function redisPayments(redis: Redis, { account, reach }: RedisLayout): Pa
         const intent = request.payment_intent ?? request.session_id;
         const paid = request.amount_paid_cents;
         const record = { ...request, reference: request.session_id, note: null };
-        const reply = await scripts.purchase.exec(keysOf(accountId), [
+        const reply = await scripts.purchase.exec(keysOf(accountId, now), [
           request.event_id,
           request.session_id,
           intent,
@@ -92,7 +94,7 @@ export function redisPayments(redis: Redis, { account, reach }: RedisLayout): Pa
         const reference = dispute ? paymentReference(dispute, "dispute") : paymentReference(intent, "refund");
         const target = adjustment.kind === "dispute_won" ? 0 : adjustment.target_micros;
         const record = { ...adjustment, reference: dispute || intent, note: null };
-        const reply = await scripts.adjust.exec(keysOf(accountId), [
+        const reply = await scripts.adjust.exec(keysOf(accountId, now), [
           adjustment.event_id,
           intent,
           String(paid),
@@ -104,6 +106,13 @@ export function redisPayments(redis: Redis, { account, reach }: RedisLayout): Pa
           entry("clawback", reference, paid, now),
           entry("uncollected", reference, paid, now),
           entry("reversal", reference, paid, now),
+          String(
+            adjustment.kind === "refund"
+              ? adjustment.refunded_cents
+              : adjustment.kind === "dispute"
+                ? adjustment.disputed_cents
+                : 0,
+          ),
         ]);
         return toResult(accountId, reply);
       }),
@@ -130,7 +139,7 @@ export function redisPayments(redis: Redis, { account, reach }: RedisLayout): Pa
         const paid = request.amount_paid_cents;
         const record = (note: string) =>
           recordJson(accountId, { ...request, reference: request.invoice_id, note }, now);
-        const reply = await scripts.planAllowance.exec(keysOf(accountId), [
+        const reply = await scripts.planAllowance.exec(keysOf(accountId, now), [
           request.event_id,
           request.invoice_id,
           request.plan_id,

@@ -1,3 +1,4 @@
+import { ANALYTICS_LUA } from "./analytics-scripts.ts";
 import { HELPERS } from "./lua-helpers.ts";
 
 /**
@@ -5,13 +6,14 @@ import { HELPERS } from "./lua-helpers.ts";
  * owed and not yet billed; the credits billed are exact: fmod is exact on doubles, so the division
  * below is too, for every integer balance up to 2^53 - 1.
  * The call's accrual also ends it: its in-flight marker (limit-scripts.ts) goes in the same step.
- * KEYS: acct, ledger, idem, daily, inflight. ARGV: call id, amount µcr ('' bills only), bill (1/0), account id,
- * plan ('' for none), now, entry json, UTC day.
+ * KEYS: acct, ledger, idem, daily, analytics usage (an:u:<day>), analytics accounts (an:a:<day>), inflight.
+ * ARGV: call id, amount µcr ('' bills only), bill (1/0), account id, plan ('' for none), now, entry json,
+ * UTC day, provider, model, cost nano-USD, cost atto-USD remainder.
  */
-export const ACCRUE = `${HELPERS}
+export const ACCRUE = `${HELPERS}${ANALYTICS_LUA}
 local acct, ledger, idem, daily = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local call, now, day = ARGV[1], tonumber(ARGV[6]), ARGV[8]
-redis.call('ZREM', KEYS[5], call)
+redis.call('ZREM', KEYS[7], call)
 local function outcome(status, credits)
   local v = redis.call('HMGET', acct, 'balance', 'unbilled')
   return {status, fmt(credits), v[2] or '0', fmt(-tonumber(v[1] or '0'))}
@@ -26,6 +28,7 @@ if ARGV[2] ~= '' then
   redis.call('HINCRBY', acct, 'unbilled', fmt(amount))
   redis.call('HINCRBY', daily, 'c:' .. day, fmt(amount))
   redis.call('HINCRBY', daily, 'n:' .. day, 1)
+  an_usage(KEYS[5], KEYS[6], an_dims(acct), ARGV[4], ARGV[9], ARGV[10], amount, ARGV[11], ARGV[12], 0)
 end
 local credits = 0
 if ARGV[3] == '1' then

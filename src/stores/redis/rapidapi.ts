@@ -2,11 +2,13 @@ import type { Redis } from "@upstash/redis/cloudflare";
 import { utcDay } from "../../lib/time.ts";
 import type { RapidApiBilling, RapidApiDay } from "../rapidapi-ports.ts";
 import type { RedisLayout } from "./accounts.ts";
+import { costArgs } from "./analytics.ts";
 import { ACCRUE } from "./rapidapi-scripts.ts";
 import { entryJson, fieldMap, type Reply } from "./records.ts";
 
 /** RapidAPI accruals on Redis: one script per step; the per-day report reads the account's `daily` hash. */
-export function redisRapidApi(redis: Redis, { account, reach }: RedisLayout): RapidApiBilling {
+export function redisRapidApi(redis: Redis, layout: RedisLayout): RapidApiBilling {
+  const { account, reach } = layout;
   const accrue = redis.createScript<Reply[]>(ACCRUE);
   return {
     accrue: (accountId, accrual, now) =>
@@ -25,8 +27,9 @@ export function redisRapidApi(redis: Redis, { account, reach }: RedisLayout): Ra
               cost_usd: charge.cost_usd,
             })
           : "";
+        const aggregates = layout.analytics(utcDay(now));
         const [status, credits, unbilled, accrued] = await accrue.exec(
-          [k.acct, k.ledger, k.idem, k.daily, k.inflight],
+          [k.acct, k.ledger, k.idem, k.daily, aggregates.usage, aggregates.accounts, k.inflight],
           [
             accrual.call_id,
             charge ? String(charge.amount_micros) : "",
@@ -36,6 +39,7 @@ export function redisRapidApi(redis: Redis, { account, reach }: RedisLayout): Ra
             String(now),
             json,
             utcDay(now),
+            ...(charge ? costArgs(charge) : ["", "", "0", "0"]),
           ],
         );
         return {

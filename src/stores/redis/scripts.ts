@@ -6,11 +6,15 @@
  * in the account (`admits`), answering {'key_refused'} when it is not.
  */
 
+import { ANALYTICS_LUA } from "./analytics-scripts.ts";
 import { LIMIT_HELPERS } from "./limit-scripts.ts";
 import { HELPERS } from "./lua-helpers.ts";
 
-/** KEYS: acct, ledger, idem, holds, hexp. ARGV: idem key, amount, create (1/0), account id, now, entry json. */
-export const CREDIT = `${HELPERS}
+/**
+ * KEYS: acct, ledger, idem, holds, hexp, analytics money (an:m:<day>).
+ * ARGV: idem key, amount, create (1/0), account id, now, entry json, reason.
+ */
+export const CREDIT = `${HELPERS}${ANALYTICS_LUA}
 local acct, ledger, idem, holds, hexp = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local now = tonumber(ARGV[5])
 local seq = redis.call('HGET', idem, ARGV[1])
@@ -29,6 +33,7 @@ if amount > 0 and amount > MAX_SAFE - balance_of(acct) then
   return {'limit_exceeded', '', s[1], s[2], s[3]}
 end
 local member = write(acct, ledger, idem, ARGV[1], amount, '', ARGV[6])
+an_entry(KEYS[6], an_dims(acct), ARGV[7], amount)
 local s = state(acct, holds, hexp, now)
 return {'applied', member, s[1], s[2], s[3]}
 `;
@@ -79,10 +84,11 @@ return {'reserved', '', s[1], s[2], s[3], unpack(tuple)}
 `;
 
 /**
- * KEYS: acct, ledger, idem, holds, hexp, daily.
- * ARGV: hold id, amount, now, account id, usage json, uncollected json, UTC day.
+ * KEYS: acct, ledger, idem, holds, hexp, daily, analytics usage (an:u:<day>), analytics accounts (an:a:<day>).
+ * ARGV: hold id, amount, now, account id, usage json, uncollected json, UTC day, provider, model,
+ * cost nano-USD, cost atto-USD remainder.
  */
-export const SETTLE = `${HELPERS}
+export const SETTLE = `${HELPERS}${ANALYTICS_LUA}
 local acct, ledger, idem, holds, hexp, daily = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local hold, amount, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local seq = redis.call('HGET', idem, 'settle:' .. hold)
@@ -106,6 +112,7 @@ if uncollected > 0 then
 end
 redis.call('HINCRBY', daily, 'c:' .. ARGV[7], fmt(charged))
 redis.call('HINCRBY', daily, 'n:' .. ARGV[7], 1)
+an_usage(KEYS[7], KEYS[8], an_dims(acct), ARGV[4], ARGV[8], ARGV[9], charged, ARGV[10], ARGV[11], uncollected)
 local s = state(acct, holds, hexp, now)
 return {'settled', member, shortfall, s[1], s[2], s[3]}
 `;

@@ -3,6 +3,7 @@ import { utcDay } from "../../lib/time.ts";
 import type { CreditResult, DailyUsage, HoldAudit, Ledger, ReserveResult, StaleHold, Store } from "../ports.ts";
 import { reach as reachStore } from "../reach.ts";
 import { type RedisLayout, redisAccounts, redisKeyIndex } from "./accounts.ts";
+import { costArgs, redisAnalytics } from "./analytics.ts";
 import { classifyRedisError } from "./errors.ts";
 import { limitsJson, redisLimits, toRate } from "./limits.ts";
 import { redisPayments } from "./payments.ts";
@@ -36,6 +37,11 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
       };
     },
     keyOf: (hash) => `${prefix}{k:${hash}}`,
+    analytics: (day) => ({
+      usage: `${prefix}{an}:u:${day}`,
+      money: `${prefix}{an}:m:${day}`,
+      accounts: `${prefix}{an}:a:${day}`,
+    }),
     reach: (op, call) => reachStore("redis", op, call, classifyRedisError),
   };
   const { account, reach } = layout;
@@ -63,7 +69,7 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
       reach("ledger.credit", async (): Promise<CreditResult> => {
         const k = account(accountId);
         const reply = await scripts.credit.exec(
-          [k.acct, k.ledger, k.idem, k.holds, k.hexp],
+          [k.acct, k.ledger, k.idem, k.holds, k.hexp, layout.analytics(utcDay(now)).money],
           [
             request.idempotency_key,
             String(request.amount_micros),
@@ -71,6 +77,7 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
             accountId,
             String(now),
             entryJson({ reason: request.reason, reference: request.reference, created_at: now }),
+            request.reason,
           ],
         );
         if (reply[0] === "account_not_found") return { status: "account_not_found" };
@@ -117,8 +124,9 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
           usage: charge.usage,
           cost_usd: charge.cost_usd,
         };
+        const aggregates = layout.analytics(utcDay(now));
         const reply = await scripts.settle.exec(
-          [k.acct, k.ledger, k.idem, k.holds, k.hexp, k.daily],
+          [k.acct, k.ledger, k.idem, k.holds, k.hexp, k.daily, aggregates.usage, aggregates.accounts],
           [
             holdId,
             String(charge.amount_micros),
@@ -127,6 +135,7 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
             entryJson({ ...details, reason: "usage" }),
             entryJson({ ...details, reason: "uncollected" }),
             utcDay(now),
+            ...costArgs(charge),
           ],
         );
         const entry = parseEntry(accountId, reply[1] as string);
@@ -226,5 +235,6 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
     payments: redisPayments(redis, layout),
     rapidapi: redisRapidApi(redis, layout),
     limits: redisLimits(redis, layout),
+    analytics: redisAnalytics(redis, layout),
   };
 }

@@ -19,7 +19,7 @@ end
 `;
 
 /**
- * KEYS: acct, ledger, idem, pay, pevents, holds, hexp, owing.
+ * KEYS: acct, ledger, idem, pay, pevents, holds, hexp, owing, analytics money (an:m:<day>).
  * ARGV: event id, invoice id, plan id, amount, changed at, now, record json (plan set), record json
  * (plan change stale), record json (invoice already granted), allowance entry json, collected-owed json.
  * Answers as PURCHASE.
@@ -47,6 +47,9 @@ local collected = 0
 if amount > 0 then
   write(acct, ledger, idem, 'payment:' .. event .. ':plan_allowance', amount, '', ARGV[10])
   collected = collect(acct, ledger, idem, pay, KEYS[8], event, ARGV[11])
+  local dims = an_dims(acct)
+  an_entry(KEYS[9], dims, 'plan_allowance', amount)
+  an_money(KEYS[9], dims, 'clawback_micros', collected)
 end
 local json = ARGV[8]
 if applied then json = ARGV[7] end
