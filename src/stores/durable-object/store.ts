@@ -1,3 +1,4 @@
+import { withTimeout } from "../../lib/time.ts";
 import { type PaymentResult, type Payments, UNASSIGNED_PAYMENTS } from "../payment-ports.ts";
 import type { Accounts, CreditResult, KeyIndex, Ledger, ReserveResult, Store } from "../ports.ts";
 import type { RapidApiBilling, RapidApiOutcome } from "../rapidapi-ports.ts";
@@ -20,8 +21,25 @@ export function classifyDurableObjectError(error: unknown): StoreFailure {
   return flags.remote === true && flags.retryable !== true && flags.overloaded !== true ? "fault" : "unavailable";
 }
 
+/**
+ * A call the object has not answered within this long is an outage (503 STORE_UNAVAILABLE): nothing
+ * else bounds a Durable Object call, so a hung object would hang the client. Every operation is
+ * idempotent or expires (a hold's TTL), so one that lands after its timeout does no harm.
+ */
+export const DURABLE_OBJECT_CALL_TIMEOUT_MS = 2_000;
+
 const reach = <T>(op: string, call: () => Promise<T>) =>
-  reachStore("durable-object", op, call, classifyDurableObjectError);
+  reachStore(
+    "durable-object",
+    op,
+    () =>
+      withTimeout(
+        call(),
+        DURABLE_OBJECT_CALL_TIMEOUT_MS,
+        () => new Error(`${op}: no answer within ${DURABLE_OBJECT_CALL_TIMEOUT_MS} ms`),
+      ),
+    classifyDurableObjectError,
+  );
 
 /** The object answers KEY_REFUSED rather than throwing: errors lose their class on the way out of an object. */
 function admitted<T>(result: T | KeyRefused): T {
