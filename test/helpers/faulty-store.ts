@@ -10,18 +10,11 @@ import { buildApp } from "../../src/app.ts";
 import worker from "../../src/index.ts";
 import type { LedgerMessage } from "../../src/metering/ledger-queue.ts";
 import { LEDGER_QUEUE } from "../../src/queue.ts";
+import type { Books, LedgerEntry, StoreFaultMode } from "./fault-matrix.ts";
 import { BASE, bearer, gw } from "./gateway.ts";
 import { type AroundStoreCall, intercepted } from "./store-bindings.ts";
 
-/**
- * How the store fails, as the Durable Object runtime reports it to the Worker:
- * - refused: the call never reaches the object ("Network connection lost.", no `remote` flag);
- * - hung: the call never answers;
- * - erroring: the object answers that it cannot serve now (overloaded: remote, but marked so);
- * - faulting: the object's own code throws (remote, not retryable): a fault, not an outage.
- */
-export type StoreFaultMode = "refused" | "hung" | "erroring" | "faulting";
-
+/** How each mode of test/helpers/fault-matrix.ts looks from the Worker when the store is Durable Objects. */
 function failure(mode: StoreFaultMode): Promise<never> {
   switch (mode) {
     case "refused":
@@ -111,44 +104,13 @@ export function faultyGateway(vars: Record<string, string> = {}) {
   };
 }
 
-type Entry = { reason: string; amount_micros: number; request_id: string | null };
-
 /** What the account's owner sees once the store is back: balance, holds and the whole ledger. */
-export async function accountState(key: string) {
+export async function accountState(key: string): Promise<Books> {
   const balance = await gw("/v1/balance", { headers: bearer(key) });
   expect(balance.status, await balance.clone().text()).toBe(200);
-  const { credits_micros, held_micros } = (await balance.json()) as { credits_micros: number; held_micros: number };
+  const { credits_micros, held_micros } = (await balance.json()) as Books;
   const usage = await gw("/v1/usage?limit=100", { headers: bearer(key) });
   expect(usage.status).toBe(200);
-  const entries = ((await usage.json()) as { data: Entry[] }).data;
+  const entries = ((await usage.json()) as { data: LedgerEntry[] }).data;
   return { credits_micros, held_micros, entries };
-}
-
-/** One call the client made, and whether it must be charged (once) or free. */
-export interface AnsweredCall {
-  res: Response;
-  charged: boolean;
-}
-
-/**
- * The matrix's invariants once the store is back: no hold left, the ledger sums to the balance,
- * and each call charged exactly once (one usage entry for its request id, equal to its
- * x-credits-charged when the answer carries it) or not at all.
- */
-export async function expectBooksBalanced(key: string, calls: readonly AnsweredCall[]) {
-  const { credits_micros, held_micros, entries } = await accountState(key);
-  expect(held_micros, "a hold was left behind").toBe(0);
-  expect(
-    entries.reduce((sum, e) => sum + e.amount_micros, 0),
-    "the ledger does not sum to the balance",
-  ).toBe(credits_micros);
-  for (const { res, charged } of calls) {
-    const requestId = res.headers.get("x-request-id");
-    expect(requestId).toBeTruthy();
-    const usage = entries.filter((e) => e.reason === "usage" && e.request_id === requestId);
-    expect(usage.length, `usage entries for ${requestId}`).toBe(charged ? 1 : 0);
-    const header = res.headers.get("x-credits-charged");
-    if (charged && header !== null) expect(-(usage[0]?.amount_micros ?? 0)).toBe(Math.round(Number(header) * 1e6));
-  }
-  return { credits_micros, entries };
 }
