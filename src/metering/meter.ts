@@ -3,11 +3,11 @@ import { randomHex } from "../lib/crypto.ts";
 import { ApiError } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
 import { formatCredits } from "../lib/money.ts";
-import type { Store } from "../stores/ports.ts";
+import type { ReserveResult, Store } from "../stores/ports.ts";
 import { creditHeaders } from "./call-context.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 import { type CallProgress, type Hold, insufficientCredits } from "./hold.ts";
-import { type LedgerMessage, type LedgerQueue, queueEnding } from "./ledger-queue.ts";
+import { type LedgerMessage, type LedgerQueue, queueEnding, storeStillDown } from "./ledger-queue.ts";
 import { type Priced, type PricingConfig, priceUsage, type UsageRecord } from "./pricing.ts";
 
 /** Settle and release are idempotent by hold id, so a store blip at the end of a call is retried. */
@@ -178,11 +178,28 @@ export class Meter<H extends Hold = Hold> implements CallMeter<H> {
     let hold = initial;
     const reserve = () =>
       deps.store.ledger.reserve(caller.account_id, holdId, hold.micros, ttlMs, deps.now(), caller.key);
-    let result = await reserve();
-    if (result.status === "insufficient" && hold.shrink) {
-      // A capability's shrink returns a hold of its own kind (a ChatHold shrinks to a ChatHold).
-      hold = hold.shrink(result.available_micros) as H;
+    let result: ReserveResult;
+    try {
       result = await reserve();
+      if (result.status === "insufficient" && hold.shrink) {
+        // A capability's shrink returns a hold of its own kind (a ChatHold shrinks to a ChatHold).
+        hold = hold.shrink(result.available_micros) as H;
+        result = await reserve();
+      }
+    } catch (error) {
+      // A store that was slow rather than down may place the hold after the gateway stopped waiting:
+      // its release is queued, so it does not outlive the 503 until it expires. Releasing a hold that
+      // never landed changes nothing.
+      if (storeStillDown(error)) {
+        const release: LedgerMessage = {
+          kind: "release",
+          account_id: caller.account_id,
+          hold_id: holdId,
+          at: deps.now(),
+        };
+        await queueEnding(deps.ledgerQueue, release, requestId);
+      }
+      throw error;
     }
     if (result.status === "insufficient") throw insufficientCredits(result.available_micros, hold.micros);
     const remainingAfterHold = result.balance.balance_micros - result.balance.held_micros;

@@ -17,28 +17,35 @@ const providerError: Expected = { status: 502, code: "PROVIDER_ERROR" };
  * How the store fails:
  * - refused: the request never reaches it (connection refused or lost);
  * - hung: it never answers (the store client's timeout bounds the wait);
+ * - slow: it does the operation but answers after the store client gave up waiting;
  * - erroring: it answers that it cannot serve now (Upstash: an HTTP 5xx with `{"error"}`; a Durable
  *   Object: overloaded);
  * - faulting: the operation itself fails in the store (a Redis script error; an exception in the object).
  */
-export type StoreFaultMode = "refused" | "hung" | "erroring" | "faulting";
-export const STORE_MODES: readonly StoreFaultMode[] = ["refused", "hung", "erroring", "faulting"];
+export type StoreFaultMode = "refused" | "hung" | "slow" | "erroring" | "faulting";
+export const STORE_MODES: readonly StoreFaultMode[] = ["refused", "hung", "slow", "erroring", "faulting"];
 
 export type StoreStep = "auth" | "hold" | "settle" | "settle (stream)" | "release" | "credit" | "webhook";
 
 /** The answer of each (step × store fault) cell. */
 export const STORE_MATRIX: Record<StoreStep, Record<StoreFaultMode, Expected>> = {
   // The key lookup and the hold come before the provider is called: nothing is spent.
-  auth: { refused: storeDown, hung: storeDown, erroring: storeDown, faulting: storeFault },
-  hold: { refused: storeDown, hung: storeDown, erroring: storeDown, faulting: storeFault },
+  auth: { refused: storeDown, hung: storeDown, slow: storeDown, erroring: storeDown, faulting: storeFault },
+  hold: { refused: storeDown, hung: storeDown, slow: storeDown, erroring: storeDown, faulting: storeFault },
   // The provider answered and the charge is known: the answer goes out; the settle waits in the ledger queue.
-  settle: { refused: ok, hung: ok, erroring: ok, faulting: ok },
-  "settle (stream)": { refused: ok, hung: ok, erroring: ok, faulting: ok },
+  settle: { refused: ok, hung: ok, slow: ok, erroring: ok, faulting: ok },
+  "settle (stream)": { refused: ok, hung: ok, slow: ok, erroring: ok, faulting: ok },
   // The provider failed (503): its error is the answer; the release waits in the ledger queue.
-  release: { refused: providerError, hung: providerError, erroring: providerError, faulting: providerError },
+  release: {
+    refused: providerError,
+    hung: providerError,
+    slow: providerError,
+    erroring: providerError,
+    faulting: providerError,
+  },
   // POST /admin/add-credits and POST /webhooks/stripe: the caller retries (x-should-retry: true).
-  credit: { refused: storeDown, hung: storeDown, erroring: storeDown, faulting: storeFault },
-  webhook: { refused: storeDown, hung: storeDown, erroring: storeDown, faulting: storeFault },
+  credit: { refused: storeDown, hung: storeDown, slow: storeDown, erroring: storeDown, faulting: storeFault },
+  webhook: { refused: storeDown, hung: storeDown, slow: storeDown, erroring: storeDown, faulting: storeFault },
 };
 
 export type ProviderFault =

@@ -10,13 +10,20 @@ import { buildApp } from "../../src/app.ts";
 import worker from "../../src/index.ts";
 import type { LedgerMessage } from "../../src/metering/ledger-queue.ts";
 import { LEDGER_QUEUE } from "../../src/queue.ts";
+import { DURABLE_OBJECT_CALL_TIMEOUT_MS } from "../../src/stores/durable-object/store.ts";
 import type { Books, LedgerEntry, StoreFaultMode } from "./fault-matrix.ts";
 import { BASE, bearer, gw } from "./gateway.ts";
 import { type AroundStoreCall, intercepted } from "./store-bindings.ts";
 
 /** How each mode of test/helpers/fault-matrix.ts looks from the Worker when the store is Durable Objects. */
-function failure(mode: StoreFaultMode): Promise<never> {
+function failure(mode: StoreFaultMode, call: () => Promise<unknown>): Promise<unknown> {
   switch (mode) {
+    case "slow": {
+      // The object does the work now; its answer arrives after the store's timeout.
+      const answer = call();
+      answer.catch(() => {});
+      return new Promise((resolve) => setTimeout(() => resolve(answer), DURABLE_OBJECT_CALL_TIMEOUT_MS + 500));
+    }
     case "refused":
       return Promise.reject(new Error("Network connection lost."));
     case "hung":
@@ -52,7 +59,7 @@ export function faultyGateway(vars: Record<string, string> = {}) {
   const around: AroundStoreCall = (method, call) => {
     if (state.fault?.methods.includes(method)) {
       state.hits++;
-      return failure(state.fault.mode);
+      return failure(state.fault.mode, call);
     }
     return call();
   };

@@ -52,6 +52,7 @@ let configDir: string;
 const PROXY_MODE: Record<StoreFaultMode, Exclude<ProxyMode, "pass">> = {
   refused: "refuse",
   hung: "hang",
+  slow: "slow",
   erroring: "error",
   faulting: "fault",
 };
@@ -243,14 +244,16 @@ describe.skipIf(!found)("fault matrix (Redis, wrangler dev)", () => {
             expect(rule.hits).toBeGreaterThan(0);
             expect(reachedProvider).toBe(0);
             rule.clear();
-            expectBooksBalanced(await books(key), [{ res, charged: false }]);
+            // A hold the store placed after the gateway stopped waiting (slow) is released from the queue.
+            expectBooksBalanced(await settled(key), [{ res, charged: false }]);
             return;
           }
           // The ending waits in the ledger queue while the store is down; the hold covers the call meanwhile.
           expect(reachedProvider).toBe(1);
           await queuedFor(res.headers.get("x-request-id") as string);
           expect(rule.hits).toBeGreaterThan(0);
-          expect((await books(key)).held_micros).toBeGreaterThan(0);
+          // (A slow store took the ending after the gateway stopped waiting: the queued copy will replay it.)
+          if (mode !== "slow") expect((await books(key)).held_micros).toBeGreaterThan(0);
           rule.clear();
           expectBooksBalanced(await settled(key), [{ res, charged: step !== "release" }]);
         } finally {

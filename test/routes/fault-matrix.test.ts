@@ -85,10 +85,13 @@ describe.concurrent("fault matrix (Durable Objects): the store failing at each s
         const reachedProvider = (await upstreamRequests(marker)).length;
 
         if (step === "auth" || step === "hold") {
-          // Refused before the provider was called: nothing to settle, nothing queued.
+          // Refused before the provider was called. A hold the store may still place (it was slow, not
+          // down) has its release queued; the consumer applies it once the store is back.
           expect(reachedProvider).toBe(0);
-          expect(gateway.queued).toEqual([]);
+          const unsure = step === "hold" && expected.code === "STORE_UNAVAILABLE";
+          expect(gateway.queued.map((m) => m.kind)).toEqual(unsure ? ["release"] : []);
           gateway.fault = null;
+          expect(await gateway.drain()).toEqual({ acked: unsure ? 1 : 0, retried: 0 });
           expectBooksBalanced(await accountState(key), [{ res, charged: false }]);
           return;
         }
@@ -96,7 +99,8 @@ describe.concurrent("fault matrix (Durable Objects): the store failing at each s
         // The ending could not be stored: it waits in the ledger queue, and the hold covers the call meanwhile.
         expect(reachedProvider).toBe(1);
         expect(gateway.queued.map((m) => m.kind)).toEqual([step === "release" ? "release" : "settle"]);
-        expect((await accountState(key)).held_micros).toBeGreaterThan(0);
+        // (A slow store took the ending after the gateway stopped waiting: the queued copy will replay it.)
+        if (mode !== "slow") expect((await accountState(key)).held_micros).toBeGreaterThan(0);
         // While the store is still down the consumer keeps the message for later.
         expect(await gateway.drain()).toEqual({ acked: 0, retried: 1 });
         const [message] = gateway.queued;

@@ -8,11 +8,15 @@ import {
 import type { AddressInfo } from "node:net";
 
 /**
- * What the proxy does with a request: pass it on, drop the connection, never answer, answer as
+ * What the proxy does with a request: pass it on, drop the connection, never answer, pass it on but
+ * hold its answer back for `SLOW_ANSWER_MS` (`slow`: the store did the work, the client gave up), answer as
  * Upstash does when it cannot serve (`error`: HTTP 503 `{"error": ...}`), or answer as Upstash does
  * for commands that fail inside Redis (`fault`: a pipeline's 200 with an `{"error"}` item per command).
  */
-export type ProxyMode = "pass" | "refuse" | "hang" | "error" | "fault";
+export type ProxyMode = "pass" | "refuse" | "hang" | "slow" | "error" | "fault";
+
+/** How long a `slow` answer is held back: past the store client's timeout (600 ms, src/services.ts). */
+export const SLOW_ANSWER_MS = 1_000;
 
 /** A fault for some requests only: those whose body `match`es, after `skip` of them passed, `times` of them. */
 export interface ProxyRule {
@@ -51,6 +55,7 @@ function faultAnswer(mode: ProxyMode, req: IncomingMessage, body: string, res: S
       req.socket.destroy();
       return;
     case "hang":
+    case "slow": // handled by passing the request on
       return; // never answers
     case "error":
       res.writeHead(503, { "content-type": "application/json" });
@@ -82,9 +87,11 @@ export async function switchableProxy(target: () => string): Promise<SwitchableP
   const state = { mode: "pass" as ProxyMode };
   const rules = new Set<ProxyRule & { seen: number; hits: number }>();
 
-  const pass = (req: IncomingMessage, body: Buffer, res: ServerResponse) => {
+  const pass = async (req: IncomingMessage, body: Buffer, res: ServerResponse, slow = false) => {
     const url = new URL(req.url ?? "/", target()).href;
-    const upstream = httpRequest(url, { method: req.method, headers: req.headers }, (answer) => {
+    const upstream = httpRequest(url, { method: req.method, headers: req.headers }, async (answer) => {
+      if (slow) await new Promise((resolve) => setTimeout(resolve, SLOW_ANSWER_MS));
+      if (res.destroyed) return answer.resume();
       res.writeHead(answer.statusCode ?? 502, answer.headers);
       res.flushHeaders();
       // A target that breaks its answer off breaks this one off too, as a reset would.
@@ -93,9 +100,9 @@ export async function switchableProxy(target: () => string): Promise<SwitchableP
       answer.pipe(res);
     });
     upstream.on("error", () => res.destroy());
-    // A client that goes away drops the request to the target too.
+    // A client that goes away drops the request to the target too, unless the target is slow: it has it.
     res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
+      if (!res.writableFinished && !slow) upstream.destroy();
     });
     upstream.end(body);
   };
@@ -115,10 +122,12 @@ export async function switchableProxy(target: () => string): Promise<SwitchableP
         const spent = rule.times !== undefined && rule.hits >= rule.times;
         if (skipped || spent) continue;
         rule.hits++;
+        if (rule.mode === "slow") return void pass(req, body, res, true);
         return faultAnswer(rule.mode, req, text, res);
       }
+      if (state.mode === "slow") return void pass(req, body, res, true);
       if (state.mode !== "pass") return faultAnswer(state.mode, req, text, res);
-      pass(req, body, res);
+      void pass(req, body, res);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
