@@ -6,6 +6,7 @@ import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as keyScripts from "../../src/stores/redis/key-scripts.ts";
 import * as paymentScripts from "../../src/stores/redis/payment-scripts.ts";
+import * as rapidScripts from "../../src/stores/redis/rapidapi-scripts.ts";
 import * as scripts from "../../src/stores/redis/scripts.ts";
 import { type FakeStripe, startFakeStripe } from "../fakes/stripe.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fakes/upstream.ts";
@@ -17,6 +18,7 @@ import {
   type LedgerEntry,
   PROVIDER_FAULTS,
   type ProviderFault,
+  RAPIDAPI_ACCRUE,
   STORE_MATRIX,
   STORE_MODES,
   type StoreFaultMode,
@@ -39,6 +41,7 @@ const found: FoundRedis | null = await findRedis();
 const ADMIN_SECRET = "fault-matrix-admin-secret-0123456";
 const WEBHOOK_SECRET = "whsec_fault_matrix_test_secret_000000";
 const STRIPE_KEY = "sk_test_fault_matrix_000000000000000";
+const RAPIDAPI_SECRET = "fault-matrix-rapidapi-secret-0123456";
 let endpoint: UpstashLocal;
 let proxy: SwitchableProxy;
 let openai: FakeUpstream;
@@ -112,6 +115,7 @@ describe.skipIf(!found)("fault matrix (Redis, wrangler dev)", () => {
         OPENAI_API_KEY: "sk-fake-gateway-key",
         OPENAI_BASE_URL: `${providerProxy.url}/v1`,
         ADMIN_SECRET,
+        RAPIDAPI_SECRET,
         STRIPE_SECRET_KEY: STRIPE_KEY,
         STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
         STRIPE_BASE_URL: stripe.url,
@@ -261,6 +265,71 @@ describe.skipIf(!found)("fault matrix (Redis, wrangler dev)", () => {
         }
       });
     }
+  }
+
+  for (const mode of STORE_MODES) {
+    const { knownBroken, ...expected } = RAPIDAPI_ACCRUE[mode];
+    const test = knownBroken ? it.fails : it;
+    const title = `the store ${mode} at a RapidAPI accrual: ${expected.status}, billed 0 now and the rest by the next answer${knownBroken ? ` (KNOWN BROKEN: ${knownBroken})` : ""}`;
+    test(title, { timeout: 90_000 }, async () => {
+      const user = `fault-${crypto.randomUUID()}`;
+      const headers = {
+        "x-rapidapi-proxy-secret": RAPIDAPI_SECRET,
+        "x-rapidapi-user": user,
+        "x-rapidapi-subscription": "PRO",
+        "content-type": "application/json",
+      };
+      const ask = () =>
+        call("/v1/chat/completions", {
+          method: "POST",
+          headers,
+          body: JSON.stringify({
+            model: "openai/gpt-4o-mini",
+            messages: [{ role: "user", content: `Say hi m-${crypto.randomUUID()}` }],
+          }),
+        });
+      const tag = `{a:rapidapi:${user}}`;
+      const accrue = sha1(rapidScripts.ACCRUE);
+      const rule = proxy.fail({
+        mode: PROXY_MODE[mode],
+        match: (body) => body.includes(accrue) && body.includes(tag),
+      });
+      let first: Response;
+      try {
+        first = await ask();
+        await expectAnswer(first, expected);
+        expect(first.headers.get("x-rapidapi-billing")).toBe("Credits=0");
+        await queuedFor(first.headers.get("x-request-id") as string);
+        expect(rule.hits).toBeGreaterThan(0);
+      } finally {
+        rule.clear();
+      }
+      type Usage = { data: { amount_micros: number; request_id: string | null }[] };
+      const usage = () => call("/v1/usage?limit=100", { headers }).then((res) => res.json() as Promise<Usage>);
+      // The consumer accrues the first call once the store is back.
+      await until(
+        "the queued accrual",
+        usage,
+        (u) => u.data.some((e) => e.request_id === first.headers.get("x-request-id")),
+        60_000,
+      );
+      const second = await ask();
+      await expectAnswer(second, { status: 200, code: null });
+      const billed = [first, second]
+        .map((res) => Number(res.headers.get("x-rapidapi-billing")?.replace("Credits=", "")))
+        .reduce((sum, credits) => sum + credits, 0);
+      const balance = (await (await call("/v1/balance", { headers })).json()) as {
+        accrued_micros: number;
+        unbilled_micros: number;
+      };
+      const { data } = await usage();
+      for (const res of [first, second]) {
+        expect(data.filter((e) => e.request_id === res.headers.get("x-request-id"))).toHaveLength(1);
+      }
+      expect(-data.reduce((sum, e) => sum + e.amount_micros, 0)).toBe(balance.accrued_micros);
+      expect(billed).toBe(Math.ceil(balance.accrued_micros / 1_000_000));
+      expect(balance.unbilled_micros).toBe(balance.accrued_micros - billed * 1_000_000);
+    });
   }
 
   it("the store stopped for 3 s at the end of a stream: within a minute the call is charged exactly once, no hold left", {
