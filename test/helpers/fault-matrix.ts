@@ -12,6 +12,7 @@ const storeDown: Expected = { status: 503, code: "STORE_UNAVAILABLE" };
 /** The store's own code failed: src/stores/reach.ts answers a fault 500, deliberately not dressed up as an outage. */
 const storeFault: Expected = { status: 500, code: "INTERNAL_ERROR" };
 const providerError: Expected = { status: 502, code: "PROVIDER_ERROR" };
+const cut = { ...ok, frame: "PROVIDER_ERROR" };
 
 /**
  * How the store fails:
@@ -23,18 +24,38 @@ const providerError: Expected = { status: 502, code: "PROVIDER_ERROR" };
  * - faulting: the operation itself fails in the store (a Redis script error; an exception in the object).
  */
 export type StoreFaultMode = "refused" | "hung" | "slow" | "erroring" | "faulting";
+/** What each chat step asks the fake provider for (test/fakes/directives.ts), and whether it streams. */
+export const STEP_CALL: Partial<Record<StoreStep, { directives: string; stream: boolean }>> = {
+  auth: { directives: "", stream: false },
+  hold: { directives: "", stream: false },
+  settle: { directives: "", stream: false },
+  "settle (stream)": { directives: "", stream: true },
+  "settle (cut stream)": { directives: "[[scenario:long]] [[repeat:1:100]] [[reset-after:4]]", stream: true },
+  release: { directives: "[[scenario:error:503]]", stream: false },
+};
+
 export const STORE_MODES: readonly StoreFaultMode[] = ["refused", "hung", "slow", "erroring", "faulting"];
 
-export type StoreStep = "auth" | "hold" | "settle" | "settle (stream)" | "release" | "credit" | "webhook";
+export type StoreStep =
+  | "auth"
+  | "hold"
+  | "settle"
+  | "settle (stream)"
+  | "settle (cut stream)"
+  | "release"
+  | "credit"
+  | "webhook";
 
-/** The answer of each (step × store fault) cell. */
-export const STORE_MATRIX: Record<StoreStep, Record<StoreFaultMode, Expected>> = {
+/** The answer of each (step × store fault) cell; `frame`: a 200 stream that ends in an error frame with that code. */
+export const STORE_MATRIX: Record<StoreStep, Record<StoreFaultMode, Expected & { frame?: string }>> = {
   // The key lookup and the hold come before the provider is called: nothing is spent.
   auth: { refused: storeDown, hung: storeDown, slow: storeDown, erroring: storeDown, faulting: storeFault },
   hold: { refused: storeDown, hung: storeDown, slow: storeDown, erroring: storeDown, faulting: storeFault },
   // The provider answered and the charge is known: the answer goes out; the settle waits in the ledger queue.
   settle: { refused: ok, hung: ok, slow: ok, erroring: ok, faulting: ok },
   "settle (stream)": { refused: ok, hung: ok, slow: ok, erroring: ok, faulting: ok },
+  // The provider broke off mid-stream (a reset): what was streamed is charged, that settle waits in the queue.
+  "settle (cut stream)": { refused: cut, hung: cut, slow: cut, erroring: cut, faulting: cut },
   // The provider failed (503): its error is the answer; the release waits in the ledger queue.
   release: {
     refused: providerError,

@@ -19,6 +19,7 @@ import {
   PROVIDER_FAULTS,
   type ProviderFault,
   RAPIDAPI_ACCRUE,
+  STEP_CALL,
   STORE_MATRIX,
   STORE_MODES,
   type StoreFaultMode,
@@ -67,6 +68,7 @@ const SCRIPT: Record<StoreStep, string> = {
   hold: sha1(scripts.RESERVE),
   settle: sha1(scripts.SETTLE),
   "settle (stream)": sha1(scripts.SETTLE),
+  "settle (cut stream)": sha1(scripts.SETTLE),
   release: sha1(scripts.RELEASE),
   credit: sha1(scripts.CREDIT),
   webhook: sha1(paymentScripts.PURCHASE),
@@ -205,7 +207,9 @@ describe.skipIf(!found)("fault matrix (Redis, wrangler dev)", () => {
   for (const [step, row] of Object.entries(STORE_MATRIX) as [StoreStep, (typeof STORE_MATRIX)[StoreStep]][]) {
     for (const mode of STORE_MODES) {
       const expected = row[mode];
-      it(`the store ${mode} at ${step}: ${expected.status} ${expected.code ?? ""}`, { timeout: 90_000 }, async () => {
+      it(`the store ${mode} at ${step}: ${expected.status} ${expected.code ?? (expected.frame ? `then an error frame ${expected.frame}` : "")}`, {
+        timeout: 90_000,
+      }, async () => {
         const { key, account_id, keyHash } = await funded();
         const tag = step === "auth" ? `{k:${keyHash}}` : `{a:${account_id}}`;
         const rule = proxy.fail({
@@ -240,8 +244,8 @@ describe.skipIf(!found)("fault matrix (Redis, wrangler dev)", () => {
           }
 
           const marker = `m-${crypto.randomUUID()}`;
-          const directive = step === "release" ? "[[scenario:error:503]]" : "";
-          const res = await chat(key, `${directive} ${marker}`, step === "settle (stream)");
+          const { directives, stream } = STEP_CALL[step] ?? { directives: "", stream: false };
+          const res = await chat(key, `${directives} ${marker}`, stream);
           await expectAnswer(res, expected);
           const reachedProvider = openai.requests.filter((r) => r.rawBody.includes(marker)).length;
           if (step === "auth" || step === "hold") {

@@ -7,6 +7,7 @@ import {
   PROVIDER_FAULTS,
   type ProviderFault,
   RAPIDAPI_ACCRUE,
+  STEP_CALL,
   STORE_MATRIX,
   STORE_MODES,
   type StoreStep,
@@ -28,6 +29,7 @@ const METHOD: Record<StoreStep, string> = {
   hold: "reserve",
   settle: "settle",
   "settle (stream)": "settle",
+  "settle (cut stream)": "settle",
   release: "release",
   credit: "credit",
   webhook: "purchase",
@@ -43,7 +45,9 @@ describe.concurrent("fault matrix (Durable Objects): the store failing at each s
   for (const [step, row] of Object.entries(STORE_MATRIX) as [StoreStep, (typeof STORE_MATRIX)[StoreStep]][]) {
     for (const mode of STORE_MODES) {
       const expected = row[mode];
-      it(`${step} × ${mode}: ${expected.status} ${expected.code ?? ""}`, { timeout: 30_000 }, async () => {
+      it(`${step} × ${mode}: ${expected.status} ${expected.code ?? (expected.frame ? `then an error frame ${expected.frame}` : "")}`, {
+        timeout: 30_000,
+      }, async () => {
         const { key, account_id } = await funded(10);
         const gateway = faultyGateway();
         gateway.fault = { mode, methods: [METHOD[step]] };
@@ -77,8 +81,8 @@ describe.concurrent("fault matrix (Durable Objects): the store failing at each s
           return;
         }
 
-        const stream = step === "settle (stream)";
-        const { marker, content } = prompt(step === "release" ? "[[scenario:error:503]]" : "");
+        const { directives, stream } = STEP_CALL[step] ?? { directives: "", stream: false };
+        const { marker, content } = prompt(directives);
         const { res, done } = await gateway.request("/v1/chat/completions", chatInit(key, content, stream));
         await expectAnswer(res, expected);
         await done();
