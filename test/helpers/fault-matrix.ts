@@ -114,11 +114,11 @@ export const PROVIDER_FAULTS: Record<
     plain: { status: 504, code: "PROVIDER_TIMEOUT", charged: false },
     stream: { status: 504, code: "PROVIDER_TIMEOUT", charged: false },
   },
-  // A plain body that stops half-way is an answer the gateway cannot read: free. A stream that stops
+  // A plain body that stops half-way times out at the idle limit, unread: free. A stream that stops
   // is cut at the idle limit and what was streamed is charged.
   stall: {
     directives: { plain: "[[stall-after:1]]", stream: "[[scenario:long]] [[repeat:1:100]] [[stall-after:4]]" },
-    plain: { ...providerError, charged: false },
+    plain: { status: 504, code: "PROVIDER_TIMEOUT", charged: false },
     stream: { ...ok, frame: "PROVIDER_TIMEOUT", charged: true },
   },
   reset: {
