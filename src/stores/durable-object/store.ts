@@ -32,18 +32,21 @@ export function classifyDurableObjectError(error: unknown): StoreFailure {
  */
 export const DURABLE_OBJECT_CALL_TIMEOUT_MS = 2_000;
 
-const reach = <T>(op: string, call: () => Promise<T>) =>
-  reachStore(
-    "durable-object",
-    op,
-    () =>
-      withTimeout(
-        call(),
-        DURABLE_OBJECT_CALL_TIMEOUT_MS,
-        () => new Error(`${op}: no answer within ${DURABLE_OBJECT_CALL_TIMEOUT_MS} ms`),
-      ),
-    classifyDurableObjectError,
+/** One round trip to an object, bounded by DURABLE_OBJECT_CALL_TIMEOUT_MS. */
+const bounded = <T>(op: string, call: Promise<T>) =>
+  withTimeout(
+    call,
+    DURABLE_OBJECT_CALL_TIMEOUT_MS,
+    () => new Error(`${op}: no answer within ${DURABLE_OBJECT_CALL_TIMEOUT_MS} ms`),
   );
+
+/** A store operation of one round trip. */
+const reach = <T>(op: string, call: () => Promise<T>) =>
+  reachStore("durable-object", op, () => bounded(op, call()), classifyDurableObjectError);
+
+/** A store operation of several round trips, each bounded on its own. */
+const reachEach = <T>(op: string, call: () => Promise<T>) =>
+  reachStore("durable-object", op, call, classifyDurableObjectError);
 
 /** The object answers KEY_REFUSED rather than throwing: errors lose their class on the way out of an object. */
 function admitted<T>(result: T | KeyRefused): T {
@@ -124,13 +127,13 @@ export function createDurableObjectStore(env: DurableObjectBindings): Store {
   // its stale holds now, and one with none left leaves the list.
   const holds: HoldAudit = {
     stale: (now, limit) =>
-      reach("holds.stale", async () => {
+      reachEach("holds.stale", async () => {
         if (!env.OPS) return [];
         const ops = opsObject(env);
         const found: StaleHold[] = [];
-        for (const id of await ops.staleHoldAccounts(1000)) {
-          const stale = (await account(id).staleHolds(now)) as StaleHold[];
-          if (stale.length === 0) await ops.forgetStaleHolds(id, now);
+        for (const id of await bounded("holds.stale", ops.staleHoldAccounts(1000))) {
+          const stale = (await bounded("holds.stale", account(id).staleHolds(now))) as StaleHold[];
+          if (stale.length === 0) await bounded("holds.stale", ops.forgetStaleHolds(id, now));
           found.push(...stale);
           if (found.length >= limit) break;
         }
