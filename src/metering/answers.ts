@@ -51,8 +51,12 @@ export async function jsonAnswer(
     const read = parts.filter((part): part is JsonPart => !(part instanceof ApiError));
     const failed = parts.find((part) => part instanceof ApiError);
     parsed = failed ?? (read.length > 1 && input.merge ? input.merge(read) : (read[0] as JsonPart));
-  } catch {
-    parsed = new ApiError("PROVIDER_ERROR", "The provider's answer broke off or was not JSON. Nothing was charged.");
+  } catch (error) {
+    // A body that stops past the idle limit is a timeout, as it is before a stream's or a bytes answer's first byte.
+    parsed =
+      error instanceof BodyTimeout
+        ? new ApiError("PROVIDER_TIMEOUT", "The provider stopped sending its answer. Nothing was charged.")
+        : new ApiError("PROVIDER_ERROR", "The provider's answer broke off or was not JSON. Nothing was charged.");
   } finally {
     ctx.clientSignal?.removeEventListener("abort", onClientGone);
   }

@@ -4,11 +4,11 @@ import { ApiError } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
 import { formatCredits } from "../lib/money.ts";
 import type { RateLimitTable, RateWindow } from "../stores/limit-ports.ts";
-import type { Store } from "../stores/ports.ts";
+import type { ReserveResult, Store } from "../stores/ports.ts";
 import { creditHeaders } from "./call-context.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 import { type CallProgress, type Hold, insufficientCredits } from "./hold.ts";
-import { type LedgerMessage, type LedgerQueue, queueEnding } from "./ledger-queue.ts";
+import { type LedgerMessage, type LedgerQueue, queueEnding, storeStillDown } from "./ledger-queue.ts";
 import { type Priced, type PricingConfig, priceUsage, type UsageRecord } from "./pricing.ts";
 import { rateLimited } from "./rate-limit.ts";
 
@@ -189,12 +189,28 @@ export class Meter<H extends Hold = Hold> implements CallMeter<H> {
     let hold = initial;
     const reserve = () =>
       deps.store.ledger.reserve(caller.account_id, holdId, hold.micros, ttlMs, deps.now(), caller.key, limits);
-    let result = await reserve();
-    if (result.status === "rate_limited") throw rateLimited(result);
-    if (result.status === "insufficient" && hold.shrink) {
-      // A capability's shrink returns a hold of its own kind (a ChatHold shrinks to a ChatHold).
-      hold = hold.shrink(result.available_micros) as H;
+    let result: ReserveResult;
+    try {
       result = await reserve();
+      if (result.status === "insufficient" && hold.shrink) {
+        // A capability's shrink returns a hold of its own kind (a ChatHold shrinks to a ChatHold).
+        hold = hold.shrink(result.available_micros) as H;
+        result = await reserve();
+      }
+    } catch (error) {
+      // A store that was slow rather than down may place the hold after the gateway stopped waiting:
+      // its release is queued, so it does not outlive the 503 until it expires. Releasing a hold that
+      // never landed changes nothing.
+      if (storeStillDown(error)) {
+        const release: LedgerMessage = {
+          kind: "release",
+          account_id: caller.account_id,
+          hold_id: holdId,
+          at: deps.now(),
+        };
+        await queueEnding(deps.ledgerQueue, release, requestId);
+      }
+      throw error;
     }
     if (result.status === "rate_limited") throw rateLimited(result);
     if (result.status === "insufficient") throw insufficientCredits(result.available_micros, hold.micros);

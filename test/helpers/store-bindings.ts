@@ -5,7 +5,7 @@ import { BASE } from "./gateway.ts";
 /** Runs around every call that reaches a Durable Object (one call, one store round trip). */
 export type AroundStoreCall = (method: string, call: () => Promise<unknown>) => Promise<unknown>;
 
-function intercepted<T extends DurableObjectNamespace<never>>(namespace: T, around: AroundStoreCall): T {
+export function intercepted<T extends DurableObjectNamespace<never>>(namespace: T, around: AroundStoreCall): T {
   return new Proxy(namespace, {
     get(target, property) {
       const own = Reflect.get(target, property);

@@ -1,4 +1,5 @@
 import type { AnalyticsStore } from "../../analytics/types.ts";
+import { withTimeout } from "../../lib/time.ts";
 import type { RateLimits, RateResult } from "../limit-ports.ts";
 import { type PaymentResult, type Payments, UNASSIGNED_PAYMENTS } from "../payment-ports.ts";
 import type { Accounts, CreditResult, HoldAudit, KeyIndex, Ledger, ReserveResult, StaleHold, Store } from "../ports.ts";
@@ -30,7 +31,27 @@ export function classifyDurableObjectError(error: unknown): StoreFailure {
   return flags.remote === true && flags.retryable !== true && flags.overloaded !== true ? "fault" : "unavailable";
 }
 
+/**
+ * A call the object has not answered within this long is an outage (503 STORE_UNAVAILABLE): nothing
+ * else bounds a Durable Object call, so a hung object would hang the client. Every operation is
+ * idempotent or expires (a hold's TTL), so one that lands after its timeout does no harm.
+ */
+export const DURABLE_OBJECT_CALL_TIMEOUT_MS = 2_000;
+
+/** One round trip to an object, bounded by DURABLE_OBJECT_CALL_TIMEOUT_MS. */
+const bounded = <T>(op: string, call: Promise<T>) =>
+  withTimeout(
+    call,
+    DURABLE_OBJECT_CALL_TIMEOUT_MS,
+    () => new Error(`${op}: no answer within ${DURABLE_OBJECT_CALL_TIMEOUT_MS} ms`),
+  );
+
+/** A store operation of one round trip. */
 const reach = <T>(op: string, call: () => Promise<T>) =>
+  reachStore("durable-object", op, () => bounded(op, call()), classifyDurableObjectError);
+
+/** A store operation of several round trips, each bounded on its own. */
+const reachEach = <T>(op: string, call: () => Promise<T>) =>
   reachStore("durable-object", op, call, classifyDurableObjectError);
 
 /** The object answers KEY_REFUSED rather than throwing: errors lose their class on the way out of an object. */
@@ -132,13 +153,13 @@ export function createDurableObjectStore(env: DurableObjectBindings): Store {
   // its stale holds now, and one with none left leaves the list.
   const holds: HoldAudit = {
     stale: (now, limit) =>
-      reach("holds.stale", async () => {
+      reachEach("holds.stale", async () => {
         if (!env.OPS) return [];
         const ops = opsObject(env);
         const found: StaleHold[] = [];
-        for (const id of await ops.staleHoldAccounts(1000)) {
-          const stale = (await account(id).staleHolds(now)) as StaleHold[];
-          if (stale.length === 0) await ops.forgetStaleHolds(id, now);
+        for (const id of await bounded("holds.stale", ops.staleHoldAccounts(1000))) {
+          const stale = (await bounded("holds.stale", account(id).staleHolds(now))) as StaleHold[];
+          if (stale.length === 0) await bounded("holds.stale", ops.forgetStaleHolds(id, now));
           found.push(...stale);
           if (found.length >= limit) break;
         }
