@@ -10,6 +10,8 @@ export interface Outcome {
   status: number;
   /** The error code of an error answer, or of a stream's final error frame. */
   code: string | null;
+  /** Its message. */
+  message: string | null;
   /** x-credits-charged of a plain answer, in µcr. */
   chargedMicros: number | null;
   /** The stream ended with `data: [DONE]`. */
@@ -27,20 +29,23 @@ function micros(credits: string | undefined): number | null {
   return Number.isSafeInteger(value) ? value : null;
 }
 
-function errorCode(text: string): string | null {
+function readError(text: string): { code: string | null; message: string | null } {
   try {
-    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
-    return typeof code === "string" ? code : null;
+    const error = (JSON.parse(text) as { error?: { code?: unknown; message?: unknown } }).error;
+    return {
+      code: typeof error?.code === "string" ? error.code : null,
+      message: typeof error?.message === "string" ? error.message : null,
+    };
   } catch {
-    return null;
+    return { code: null, message: null };
   }
 }
 
-/** The code of a stream's final `data: {"error": …}` frame, if it ended with one. */
-function streamErrorCode(tail: string): string | null {
+/** The error of a stream's final `data: {"error": …}` frame, if it ended with one. */
+function streamError(tail: string): { code: string | null; message: string | null } {
   const frames = tail.split("\n\n").filter((frame) => frame.startsWith("data: "));
   const last = frames.at(-1);
-  return last ? errorCode(last.slice(6)) : null;
+  return last ? readError(last.slice(6)) : { code: null, message: null };
 }
 
 export function send(
@@ -56,6 +61,7 @@ export function send(
       call,
       status: 0,
       code: null,
+      message: null,
       chargedMicros: null,
       done: false,
       left: null,
@@ -105,9 +111,9 @@ export function send(
         const isStream = (res.headers["content-type"] ?? "").startsWith("text/event-stream");
         if (isStream) {
           outcome.done = text.endsWith("data: [DONE]\n\n");
-          outcome.code = outcome.done ? null : streamErrorCode(text);
+          if (!outcome.done) Object.assign(outcome, streamError(text));
         } else if (outcome.status !== 200) {
-          outcome.code = errorCode(text);
+          Object.assign(outcome, readError(text));
         }
         finish();
       });

@@ -54,8 +54,8 @@ const STORE = args.store;
 if (STORE !== "do" && STORE !== "redis") throw new Error("--store must be do or redis");
 
 /** The gateway's limits, short so injected stalls end quickly. */
-const FIRST_BYTE_MS = 1500;
-const IDLE_MS = 1000;
+const FIRST_BYTE_MS = 6000;
+const IDLE_MS = 4000;
 /** A call's client-side timeout: past every limit above. */
 const CALL_TIMEOUT_MS = 30_000;
 /** A rough mean charge per call (µcr) of this mix, to size the poor accounts' grants. */
@@ -149,7 +149,10 @@ async function main(): Promise<boolean> {
     `settings: ${CALLS} calls, concurrency ${CONCURRENCY}, ${ACCOUNTS} accounts, seed ${SEED}, store ${STORE === "do" ? "Durable Objects" : "Upstash Redis (local endpoint)"}`,
   );
 
-  const fakes = await Promise.all(PROVIDERS.map((provider) => startFakeUpstream(provider)));
+  const bootStarted = performance.now();
+  const fakes = await Promise.all(
+    PROVIDERS.map((provider) => startFakeUpstream(provider, { keepAliveTimeoutMs: 60_000 })),
+  );
   for (const [i, fake] of fakes.entries()) onStop(`fake ${PROVIDERS[i]}`, () => fake.close());
   const [openai, anthropic, google] = fakes as [(typeof fakes)[0], (typeof fakes)[0], (typeof fakes)[0]];
 
@@ -208,10 +211,14 @@ async function main(): Promise<boolean> {
     if (res.status !== 200) throw new Error(`/v1/balance answered ${res.status}`);
   }
 
-  console.log(`\nfiring ${CALLS} calls at concurrency ${CONCURRENCY} …`);
+  console.log(
+    `gateway and fakes up, accounts granted in ${((performance.now() - bootStarted) / 1000).toFixed(1)} s; firing ${CALLS} calls at concurrency ${CONCURRENCY} …`,
+  );
   const { outcomes, wallMs } = await runCalls(gateway.url, accounts, calls);
   const drained = await waitForHolds(gateway.url, accounts, HOLDS_TIMEOUT_MS);
+  const auditStarted = performance.now();
   const audits = await Promise.all(accounts.map((a) => readAccount(gateway.url, a)));
+  const auditMs = performance.now() - auditStarted;
   const checks: Check[] = checkInvariants(audits, outcomes, new Set());
 
   const surprises = outcomes.map((o) => ({ o, why: unexpected(o) })).filter((s) => s.why !== null);
@@ -264,6 +271,9 @@ async function main(): Promise<boolean> {
   console.log(
     `holds drained ${drained.heldMicros === 0 ? `in ${drained.waitedMs} ms` : `NOT within ${HOLDS_TIMEOUT_MS} ms (${drained.heldMicros} µcr held)`}`,
   );
+  console.log(
+    `ledgers read in ${(auditMs / 1000).toFixed(1)} s: ${audits.reduce((n, a) => n + a.entries.length, 0)} entries`,
+  );
   console.log("accounts:");
   console.log("  #  granted cr     balance cr  ledger entries  usage  charged cr    200s   402s");
   for (const a of audits) {
@@ -272,6 +282,18 @@ async function main(): Promise<boolean> {
     console.log(
       `  ${a.account.index}  ${credits(a.account.grantedMicros).padStart(11)}  ${credits(a.balanceMicros).padStart(12)}  ${String(a.entries.length).padStart(14)}  ${String(usage.length).padStart(5)}  ${credits(-usage.reduce((t, e) => t + e.amount_micros, 0)).padStart(10)}  ${String(mine.filter((o) => o.status === 200).length).padStart(6)}  ${String(mine.filter((o) => o.status === 402).length).padStart(5)}`,
     );
+  }
+  if (surprises.length > 0) {
+    console.log("unexpected answers (first 10): request id, what came back, what the fake upstream saw");
+    for (const { o, why } of surprises.slice(0, 10)) {
+      const fake = fakes[PROVIDERS.indexOf(o.call.provider)];
+      const seen = fake?.requests.filter((r) => r.rawBody.includes(`(call ${o.call.index})`)) ?? [];
+      const upstream =
+        seen.length === 0
+          ? "never reached the fake"
+          : seen.map((r) => `${r.case ?? "no case"}${r.aborted ? " (aborted)" : ""}`).join(", ");
+      console.log(`  ${o.call.requestId}: ${why}${o.message ? ` — "${o.message}"` : ""}; upstream: ${upstream}`);
+    }
   }
   console.log("invariants:");
   for (const c of checks) console.log(`  ${c.pass ? "PASS" : "FAIL"}  ${c.name}: ${c.detail}`);
