@@ -42,7 +42,7 @@ export interface Check {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function getJson<T>(url: string, apiKey: string): Promise<T> {
-  const res = await fetch(url, { headers: { authorization: `Bearer ${apiKey}` } });
+  const res = await fetch(url, { headers: { authorization: `Bearer ${apiKey}` }, signal: AbortSignal.timeout(15_000) });
   if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${await res.text()}`);
   return (await res.json()) as T;
 }

@@ -118,9 +118,14 @@ export function send(
         finish();
       });
       res.on("error", (error) => finish(`answer broke: ${error.message}`));
+      // After "end" this changes nothing; before it, the answer was cut off.
+      res.on("close", () => finish("the connection closed before the answer ended"));
     });
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on("error", (error) => finish(error.message));
+    req.on("close", () => {
+      if (outcome.status === 0) finish("the connection closed without an answer");
+    });
     req.end(call.body);
   });
 }

@@ -126,6 +126,38 @@ function directives(fate: Fate, provider: Provider, stream: boolean, random: () 
   }
 }
 
+function chatBody(provider: Provider, stream: boolean, question: string): string {
+  return JSON.stringify({
+    model: MODELS[provider],
+    // The client's own limit: the hold covers it and is never shrunk (the fixtures report less).
+    max_tokens: 256,
+    messages: [
+      { role: "system", content: "You are a helpful assistant. Answer briefly." },
+      { role: "user", content: question },
+    ],
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+  });
+}
+
+/** Answered calls on one account: every provider, plain and streamed in turn. */
+export function warmUpCalls(count: number, account: number, seed: number): PlannedCall[] {
+  return Array.from({ length: count }, (_, index) => {
+    const provider = PROVIDERS[index % PROVIDERS.length] as Provider;
+    const stream = index % 2 === 1;
+    const body = chatBody(provider, stream, `How many r's are in strawberry? (warm-up ${index})`);
+    return {
+      index,
+      account,
+      provider,
+      stream,
+      fate: "ok",
+      requestId: `load-${seed}-warm-${index}`,
+      body,
+      leaveAfterMs: 0,
+    };
+  });
+}
+
 export function planCalls(options: PlanOptions): PlannedCall[] {
   const random = prng(options.seed);
   const calls: PlannedCall[] = [];
@@ -139,16 +171,7 @@ export function planCalls(options: PlanOptions): PlannedCall[] {
         ? `[[slow-first-byte:${options.stallFirstByteMs}]]`
         : directives(fate, provider, stream, random);
     const requestId = `load-${options.seed}-${index}`;
-    const body = JSON.stringify({
-      model: MODELS[provider],
-      // The client's own limit: the hold covers it and is never shrunk (the fixtures report less).
-      max_tokens: 256,
-      messages: [
-        { role: "system", content: "You are a helpful assistant. Answer briefly." },
-        { role: "user", content: `How many r's are in strawberry? (call ${index}) ${steer}`.trim() },
-      ],
-      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-    });
+    const body = chatBody(provider, stream, `How many r's are in strawberry? (call ${index}) ${steer}`.trim());
     calls.push({
       index,
       account,
