@@ -7,7 +7,7 @@ import type { Store } from "../stores/ports.ts";
 import { creditHeaders } from "./call-context.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 import { type CallProgress, type Hold, insufficientCredits } from "./hold.ts";
-import { type LedgerMessage, type LedgerQueue, queueEnding } from "./ledger-queue.ts";
+import { type LedgerMessage, type LedgerQueue, queueEnding, storeStillDown } from "./ledger-queue.ts";
 import { type Priced, type PricingConfig, priceUsage, type UsageRecord } from "./pricing.ts";
 
 /** Settle and release are idempotent by hold id, so a store blip at the end of a call is retried. */
@@ -176,8 +176,21 @@ export class Meter<H extends Hold = Hold> implements CallMeter<H> {
     // Never derived from the request id: clients may send their own x-request-id, and reuse it.
     const holdId = `hold_${randomHex(16)}`;
     let hold = initial;
-    const reserve = () =>
-      deps.store.ledger.reserve(caller.account_id, holdId, hold.micros, ttlMs, deps.now(), caller.key);
+    const reserve = async () => {
+      try {
+        return await deps.store.ledger.reserve(caller.account_id, holdId, hold.micros, ttlMs, deps.now(), caller.key);
+      } catch (error) {
+        // A store request past its time limit may still have run (Redis: the script placed the hold,
+        // only its answer was lost), which would keep the hold of a refused call until its TTL.
+        // Releasing this hold id through the ledger queue undoes that once the store is reachable;
+        // releasing a hold that was never placed changes nothing.
+        if (storeStillDown(error)) {
+          const message = { kind: "release" as const, account_id: caller.account_id, hold_id: holdId, at: deps.now() };
+          await queueEnding(deps.ledgerQueue, message, requestId);
+        }
+        throw error;
+      }
+    };
     let result = await reserve();
     if (result.status === "insufficient" && hold.shrink) {
       // A capability's shrink returns a hold of its own kind (a ChatHold shrinks to a ChatHold).
