@@ -294,20 +294,20 @@ async function main(): Promise<boolean> {
   for (const [what, n] of count(outcomes, (o) => `${o.call.stream ? "stream" : "plain "} ${o.call.fate}`)) {
     console.log(`  ${String(n).padStart(6)}  ${what}`);
   }
-  const left = outcomes.filter((o) => o.left);
-  const leftCharged = left.reduce((sum, o) => {
-    const audit = audits[o.call.account];
-    const entry = audit?.entries.find((e) => e.reason === "usage" && e.request_id === o.call.requestId);
-    return sum + (entry ? -entry.amount_micros : 0);
-  }, 0);
-  console.log(
-    `client disconnects: ${left.filter((o) => o.left === "mid").length} mid-stream, ${left.filter((o) => o.left === "early").length} before the answer; charged ${credits(leftCharged)} credits in estimates`,
-  );
+  const usageOf = (o: Outcome) =>
+    audits[o.call.account]?.entries.find((e) => e.reason === "usage" && e.request_id === o.call.requestId);
+  const disconnects = (when: "mid" | "early") => {
+    const left = outcomes.filter((o) => o.left === when);
+    const charged = left.filter((o) => usageOf(o) !== undefined);
+    const micros = charged.reduce((sum, o) => sum - (usageOf(o)?.amount_micros ?? 0), 0);
+    return `${left.length} ${when === "mid" ? "mid-stream" : "before the answer"} (${charged.length} charged, ${credits(micros)} credits)`;
+  };
+  console.log(`client disconnects: ${disconnects("mid")}; ${disconnects("early")}`);
   const errors = outcomes.filter((o) => o.status !== 200 && !o.left).length;
   const storeTimeouts = outcomes.filter(storeTimeout).length;
   if (storeTimeouts > 0) {
     console.log(
-      `store timeouts: ${storeTimeouts} calls answered 503 STORE_UNAVAILABLE (a store request passed its 600 ms limit: the machine is overloaded); ${STRICT ? "a failure under --strict" : "allowed (--strict fails on them)"}, and money-checked like every call`,
+      `store timeouts: ${storeTimeouts} calls answered 503 STORE_UNAVAILABLE (the store did not answer within its 600 ms request limit: an overloaded machine, or a store that stalls); ${STRICT ? "a failure under --strict" : "allowed (--strict fails on them)"}, and money-checked like every call`,
     );
   }
   console.log(
