@@ -95,7 +95,13 @@ function check(name: string, failures: string[], passDetail: string): Check {
 }
 
 /** The invariants, over every account and every call of the run. */
-export function checkInvariants(audits: AccountAudit[], outcomes: Outcome[], probeRequestIds: Set<string>): Check[] {
+export function checkInvariants(
+  audits: AccountAudit[],
+  outcomes: Outcome[],
+  probeRequestIds: Set<string>,
+  /** Indexes of the planned calls whose request reached a fake upstream. */
+  reachedUpstream: Set<number>,
+): Check[] {
   const checks: Check[] = [];
   const label = (a: AccountAudit) => `account ${a.account.index} (${a.account.accountId})`;
 
@@ -187,6 +193,23 @@ export function checkInvariants(audits: AccountAudit[], outcomes: Outcome[], pro
       freeFailures.push(`${o.call.requestId}: answered ${o.status} ${o.code} yet charged ${charged} µcr`);
     }
   }
+  // DESIGN: once the upstream call is sent the call is never free; a client that leaves pays an estimate.
+  const leftFreeFailures: string[] = [];
+  let leftReached = 0;
+  for (const o of outcomes) {
+    if (!o.left || !reachedUpstream.has(o.call.index)) continue;
+    leftReached++;
+    if (!usageByRequest.has(o.call.requestId)) {
+      leftFreeFailures.push(`${o.call.requestId}: left ${o.left} after the provider got the call, yet free`);
+    }
+  }
+  checks.push(
+    check(
+      "a client that leaves after the provider got the call pays",
+      leftFreeFailures,
+      `${leftReached} such disconnects, each with its usage entry`,
+    ),
+  );
   checks.push(check("no call charged twice", twiceFailures, "≤ 1 usage entry per request id"));
   checks.push(check("every usage entry belongs to a call of its account", strayFailures, "all of them"));
   checks.push(
