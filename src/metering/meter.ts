@@ -10,6 +10,9 @@ import { type CallProgress, type Hold, insufficientCredits } from "./hold.ts";
 import { type LedgerMessage, type LedgerQueue, queueEnding, storeStillDown } from "./ledger-queue.ts";
 import { type Priced, type PricingConfig, priceUsage, type UsageRecord } from "./pricing.ts";
 
+/** Seconds before the release of a reserve whose answer was lost is delivered (see `Meter.open`). */
+export const LOST_RESERVE_RELEASE_DELAY_S = 10;
+
 /** Settle and release are idempotent by hold id, so a store blip at the end of a call is retried. */
 export async function retried<T>(work: () => Promise<T>, delays = [100, 400]): Promise<T> {
   for (const delay of delays) {
@@ -183,10 +186,10 @@ export class Meter<H extends Hold = Hold> implements CallMeter<H> {
         // A store request past its time limit may still have run (Redis: the script placed the hold,
         // only its answer was lost), which would keep the hold of a refused call until its TTL.
         // Releasing this hold id through the ledger queue undoes that once the store is reachable;
-        // releasing a hold that was never placed changes nothing.
+        // the delay lets a late request land first. Releasing a hold never placed changes nothing.
         if (storeStillDown(error)) {
           const message = { kind: "release" as const, account_id: caller.account_id, hold_id: holdId, at: deps.now() };
-          await queueEnding(deps.ledgerQueue, message, requestId);
+          await queueEnding(deps.ledgerQueue, message, requestId, { delaySeconds: LOST_RESERVE_RELEASE_DELAY_S });
         }
         throw error;
       }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/lib/errors.ts";
 import { findModel } from "../../src/metering/catalog.ts";
 import { applyEnding, type LedgerMessage, type LedgerQueue } from "../../src/metering/ledger-queue.ts";
-import { Meter } from "../../src/metering/meter.ts";
+import { LOST_RESERVE_RELEASE_DELAY_S, Meter } from "../../src/metering/meter.ts";
 import { pricingConfig } from "../../src/metering/pricing.ts";
 import { createDurableObjectStore } from "../../src/stores/durable-object/store.ts";
 import type { Store } from "../../src/stores/ports.ts";
@@ -145,7 +145,13 @@ describe("Meter", () => {
       const store = lostReserve(landed);
       const account = await fundAccount(store);
       const queued: LedgerMessage[] = [];
-      const queue: LedgerQueue = { send: async (message) => void queued.push(message) };
+      const delays: (number | undefined)[] = [];
+      const queue: LedgerQueue = {
+        send: async (message, options) => {
+          queued.push(message);
+          delays.push(options?.delaySeconds);
+        },
+      };
       await expect(placeHold(store, account, queue)).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
       expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({
         balance_micros: 1_000_000,
@@ -154,7 +160,8 @@ describe("Meter", () => {
       expect(queued).toEqual([
         { kind: "release", account_id: account, hold_id: expect.stringMatching(/^hold_/), at: expect.any(Number) },
       ]);
-      // The queue's consumer applies it once the store answers again.
+      // Delivered late enough for a reserve still in flight to land first; then applied by the consumer.
+      expect(delays).toEqual([LOST_RESERVE_RELEASE_DELAY_S]);
       for (const message of queued) await applyEnding(store, message);
       expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({
         balance_micros: 1_000_000,
