@@ -11,8 +11,12 @@
 // exits 1 on a failed invariant, a 500, an unexpected answer or a transport failure.
 //   --calls N (2000)  --concurrency C (64)  --store do|redis (do)  --seed S (20)  --accounts A (8)
 //   --holds-timeout-ms (30000): how long to wait for the holds to drain
+//   --store-stalls (with --store redis): runs its own redis-server and pauses it (CLIENT PAUSE 1.5 s)
+//             three times during the run, so store requests pass their limit: the 503s must be free
+//             and leave no hold (a lost reserve's hold is released through the ledger queue, 10 s later)
 //   --strict: a 503 STORE_UNAVAILABLE (a store request past its 600 ms limit, which a local store
 //             only passes when the machine is overloaded) fails the run too
+import { spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import { accessSync, constants } from "node:fs";
 import { Agent } from "node:http";
@@ -22,8 +26,8 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { createClient } from "redis";
 import { startFakeUpstream } from "../../test/fakes/upstream.ts";
-import { findRedis, startUpstashLocal } from "../../test/node/helpers/redis.ts";
-import { startDevServer } from "../../test/node/helpers/wrangler-dev.ts";
+import { findRedis, redisAnswers, startUpstashLocal } from "../../test/node/helpers/redis.ts";
+import { freePort, startDevServer } from "../../test/node/helpers/wrangler-dev.ts";
 import { guard, onStop, stopAll, track } from "../bench/children.ts";
 import { loadAverage, machineInfo } from "../bench/machine.ts";
 import { percentile } from "../bench/stats.ts";
@@ -42,6 +46,7 @@ const { values: args } = parseArgs({
     accounts: { type: "string", default: "8" },
     "holds-timeout-ms": { type: "string", default: "30000" },
     strict: { type: "boolean", default: false },
+    "store-stalls": { type: "boolean", default: false },
   },
 });
 const whole = (name: keyof typeof args, min: number) => {
@@ -56,6 +61,11 @@ const ACCOUNTS = whole("accounts", 3);
 const HOLDS_TIMEOUT_MS = whole("holds-timeout-ms", 0);
 const STORE = args.store;
 const STRICT = args.strict === true;
+const STORE_STALLS = args["store-stalls"] === true;
+if (STORE_STALLS && STORE !== "redis") throw new Error("--store-stalls needs --store redis");
+/** --store-stalls: the private Redis is paused this long, this many times, spread over the run. */
+const STALL_MS = 1500;
+const STALLS = 3;
 if (STORE !== "do" && STORE !== "redis") throw new Error("--store must be do or redis");
 
 /** The gateway's limits, short so injected stalls end quickly. */
@@ -100,13 +110,20 @@ async function grant(url: string, adminSecret: string, account: number, apiKey: 
   return { accountId: granted.account_id, grantedMicros: granted.granted_micros };
 }
 
-async function runCalls(url: string, accounts: LoadAccount[], calls: PlannedCall[], concurrency = CONCURRENCY) {
+async function runCalls(
+  url: string,
+  accounts: LoadAccount[],
+  calls: PlannedCall[],
+  concurrency = CONCURRENCY,
+  onStart: (index: number) => void = () => {},
+) {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency, keepAliveMsecs: 10_000 });
   const outcomes: Outcome[] = [];
   let next = 0;
   const worker = async () => {
     for (let i = next++; i < calls.length; i = next++) {
       const call = calls[i] as PlannedCall;
+      onStart(i);
       outcomes.push(await send(url, (accounts[call.account] as LoadAccount).apiKey, call, agent, CALL_TIMEOUT_MS));
     }
   };
@@ -115,6 +132,45 @@ async function runCalls(url: string, accounts: LoadAccount[], calls: PlannedCall
   const wallMs = performance.now() - started;
   agent.destroy();
   return { outcomes, wallMs };
+}
+
+/** A redis-server of this run's own (--store-stalls pauses it, which must not touch a shared one). */
+async function privateRedis(): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: "ignore",
+    },
+  );
+  const untrack = track(child.pid as number, "pid");
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.once("error", () => {});
+  const stop = async () => {
+    if (child.exitCode === null) child.kill("SIGTERM");
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 3_000).unref())]);
+    untrack();
+  };
+  const url = `redis://127.0.0.1:${port}`;
+  for (let waited = 0; waited < 5_000; waited += 100) {
+    if (await redisAnswers(url)) return { url, stop };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stop();
+  throw new Error("--store-stalls: redis-server (from PATH) did not start");
+}
+
+/** Pauses every client of the Redis at `url` for `ms` (the commands wait, then run). */
+async function pauseRedis(url: string, ms: number): Promise<void> {
+  const client = createClient({ url, RESP: 2, socket: { connectTimeout: 2_000, reconnectStrategy: false } });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.sendCommand(["CLIENT", "PAUSE", String(ms), "ALL"]);
+  } finally {
+    client.destroy();
+  }
 }
 
 /** Holds the Redis store still keeps per account (its `holds` hash), expired or not. */
@@ -177,7 +233,7 @@ async function main(): Promise<boolean> {
   const storeLog: string[] = [];
   const storeVars: Record<string, string> = {};
   if (STORE === "redis") {
-    const found = await findRedis();
+    const found = STORE_STALLS ? await privateRedis() : await findRedis();
     if (!found) throw new Error("--store redis: no Redis answers and no redis-server could be started");
     onStop("redis-server", () => found.stop());
     redisUrl = found.url;
@@ -249,7 +305,13 @@ async function main(): Promise<boolean> {
   );
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
-  const { outcomes, wallMs } = await runCalls(gateway.url, accounts, calls);
+  const pauses: Promise<void>[] = [];
+  const pauseAt = new Set(Array.from({ length: STALLS }, (_, i) => Math.floor(((i + 1) * CALLS) / (STALLS + 1))));
+  const onStart = (index: number) => {
+    if (STORE_STALLS && redisUrl && pauseAt.has(index)) pauses.push(pauseRedis(redisUrl, STALL_MS));
+  };
+  const { outcomes, wallMs } = await runCalls(gateway.url, accounts, calls, CONCURRENCY, onStart);
+  await Promise.all(pauses);
   loopDelay.disable();
   const drained = await waitForHolds(gateway.url, accounts, HOLDS_TIMEOUT_MS);
   const auditStarted = performance.now();
@@ -282,6 +344,15 @@ async function main(): Promise<boolean> {
             .map((s) => `${s.o.call.requestId} ${s.why}`)
             .join("; ")}`,
   });
+
+  if (STORE_STALLS) {
+    const timeouts = outcomes.filter(storeTimeout).length;
+    checks.push({
+      name: "the store stalls were felt (503 STORE_UNAVAILABLE answers)",
+      pass: timeouts > 0,
+      detail: timeouts > 0 ? `${timeouts} calls` : "none: pause the store longer (the stalls test nothing)",
+    });
+  }
 
   // The report.
   const answered = outcomes.filter((o) => !o.left && !o.failure);
@@ -320,6 +391,9 @@ async function main(): Promise<boolean> {
   console.log(`client disconnects: ${disconnects("mid")}; ${disconnects("early")}`);
   const errors = outcomes.filter((o) => o.status !== 200 && !o.left).length;
   const storeTimeouts = outcomes.filter(storeTimeout).length;
+  if (STORE_STALLS) {
+    console.log(`store stalls: the private Redis was paused ${pauses.length} × ${STALL_MS} ms during the run`);
+  }
   if (storeTimeouts > 0) {
     console.log(
       `store timeouts: ${storeTimeouts} calls answered 503 STORE_UNAVAILABLE (the store did not answer within its 600 ms request limit: an overloaded machine, or a store that stalls); ${STRICT ? "a failure under --strict" : "allowed (--strict fails on them)"}, and money-checked like every call`,
