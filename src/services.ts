@@ -35,8 +35,8 @@ function ledgerQueueOf(bindings: Bindings): { ledgerQueue?: LedgerQueue } {
   return queue
     ? {
         ledgerQueue: {
-          send: async (message) => {
-            await queue.send(message);
+          send: async (message, options) => {
+            await queue.send(message, options);
           },
         },
       }

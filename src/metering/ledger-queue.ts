@@ -15,18 +15,24 @@ export type LedgerMessage =
 
 /** Where endings go when the store is down: a Cloudflare Queue producer in production. */
 export interface LedgerQueue {
-  send(message: LedgerMessage): Promise<void>;
+  /** `delaySeconds`: not delivered before then. */
+  send(message: LedgerMessage, options?: { delaySeconds?: number }): Promise<void>;
 }
 
 /** Queues an ending; if even the queue refuses, the loss is logged loudly for an operator. */
-export async function queueEnding(queue: LedgerQueue | undefined, message: LedgerMessage, requestId: string) {
+export async function queueEnding(
+  queue: LedgerQueue | undefined,
+  message: LedgerMessage,
+  requestId: string,
+  options?: { delaySeconds?: number },
+) {
   const context = { request_id: requestId, kind: message.kind, account_id: message.account_id };
   if (!queue) {
     log("error", "call ending lost: the store is down and no ledger queue is bound", context);
     return;
   }
   try {
-    await queue.send(message);
+    await (options ? queue.send(message, options) : queue.send(message));
     log("warn", "call ending queued until the store is back", context);
   } catch (error) {
     log("error", "call ending lost: the ledger queue refused it", {

@@ -12,6 +12,9 @@ import { type LedgerMessage, type LedgerQueue, queueEnding, storeStillDown } fro
 import { type Priced, type PricingConfig, priceUsage, type UsageRecord } from "./pricing.ts";
 import { rateLimited } from "./rate-limit.ts";
 
+/** Seconds before the release of a reserve whose answer was lost is delivered (see `Meter.open`). */
+export const LOST_RESERVE_RELEASE_DELAY_S = 10;
+
 /** Settle and release are idempotent by hold id, so a store blip at the end of a call is retried. */
 export async function retried<T>(work: () => Promise<T>, delays = [100, 400]): Promise<T> {
   for (const delay of delays) {
@@ -187,30 +190,34 @@ export class Meter<H extends Hold = Hold> implements CallMeter<H> {
     // Never derived from the request id: clients may send their own x-request-id, and reuse it.
     const holdId = `hold_${randomHex(16)}`;
     let hold = initial;
-    const reserve = () =>
-      deps.store.ledger.reserve(caller.account_id, holdId, hold.micros, ttlMs, deps.now(), caller.key, limits);
-    let result: ReserveResult;
-    try {
+    const reserve = async () => {
+      try {
+        return await deps.store.ledger.reserve(
+          caller.account_id,
+          holdId,
+          hold.micros,
+          ttlMs,
+          deps.now(),
+          caller.key,
+          limits,
+        );
+      } catch (error) {
+        // A store request past its time limit may still have run (Redis: the script placed the hold,
+        // only its answer was lost), which would keep the hold of a refused call until its TTL.
+        // Releasing this hold id through the ledger queue undoes that once the store is reachable;
+        // the delay lets a late request land first. Releasing a hold never placed changes nothing.
+        if (storeStillDown(error)) {
+          const message = { kind: "release" as const, account_id: caller.account_id, hold_id: holdId, at: deps.now() };
+          await queueEnding(deps.ledgerQueue, message, requestId, { delaySeconds: LOST_RESERVE_RELEASE_DELAY_S });
+        }
+        throw error;
+      }
+    };
+    let result = await reserve();
+    if (result.status === "insufficient" && hold.shrink) {
+      // A capability's shrink returns a hold of its own kind (a ChatHold shrinks to a ChatHold).
+      hold = hold.shrink(result.available_micros) as H;
       result = await reserve();
-      if (result.status === "insufficient" && hold.shrink) {
-        // A capability's shrink returns a hold of its own kind (a ChatHold shrinks to a ChatHold).
-        hold = hold.shrink(result.available_micros) as H;
-        result = await reserve();
-      }
-    } catch (error) {
-      // A store that was slow rather than down may place the hold after the gateway stopped waiting:
-      // its release is queued, so it does not outlive the 503 until it expires. Releasing a hold that
-      // never landed changes nothing.
-      if (storeStillDown(error)) {
-        const release: LedgerMessage = {
-          kind: "release",
-          account_id: caller.account_id,
-          hold_id: holdId,
-          at: deps.now(),
-        };
-        await queueEnding(deps.ledgerQueue, release, requestId);
-      }
-      throw error;
     }
     if (result.status === "rate_limited") throw rateLimited(result);
     if (result.status === "insufficient") throw insufficientCredits(result.available_micros, hold.micros);

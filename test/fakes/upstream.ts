@@ -43,6 +43,12 @@ export interface FakeUpstreamOptions {
   port?: number;
   /** The folder holding `<provider>/provider.json` and its cases (default test/fixtures). */
   fixturesRoot?: string;
+  /**
+   * How long an idle keep-alive connection stays open (Node's default: 5 s). Under load, set it past
+   * the client's own idle pool timeout, so the client closes first: a request written on a connection
+   * the server closes at that moment fails with nothing received (npm run load sets 60 s).
+   */
+  keepAliveTimeoutMs?: number;
 }
 
 /** The fake's own complaints (no route, no fixture, a bad directive): plain text, also logged. */
@@ -85,6 +91,7 @@ export async function startFakeUpstream(provider: string, options: FakeUpstreamO
       else complain(res, 501, `${label}: ${err instanceof Error ? err.message : String(err)}`);
     });
   });
+  if (options.keepAliveTimeoutMs !== undefined) server.keepAliveTimeout = options.keepAliveTimeoutMs;
   server.on("connection", (socket) => {
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));

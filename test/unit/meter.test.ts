@@ -2,7 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../src/lib/errors.ts";
 import { findModel } from "../../src/metering/catalog.ts";
-import { Meter } from "../../src/metering/meter.ts";
+import { applyEnding, type LedgerMessage, type LedgerQueue } from "../../src/metering/ledger-queue.ts";
+import { LOST_RESERVE_RELEASE_DELAY_S, Meter } from "../../src/metering/meter.ts";
 import { pricingConfig } from "../../src/metering/pricing.ts";
 import { createDurableObjectStore } from "../../src/stores/durable-object/store.ts";
 import type { Store } from "../../src/stores/ports.ts";
@@ -29,16 +30,20 @@ function flaky(failures: number): { store: Store; attempts: () => number } {
   return { store, attempts: () => attempts };
 }
 
-async function openMeter(store: Store) {
+async function fundAccount(store: Store): Promise<string> {
   const account = `acct_meter${crypto.randomUUID().replaceAll("-", "").slice(0, 12)}`;
   await store.ledger.credit(
     account,
     { amount_micros: 1_000_000, reason: "admin_grant", reference: null, idempotency_key: "fund", create_account: true },
     Date.now(),
   );
+  return account;
+}
+
+function placeHold(store: Store, account: string, ledgerQueue?: LedgerQueue) {
   const caller = { account_id: account, source: "key" as const, plan: null, key: null };
-  const meter = await Meter.open(
-    { store, now: Date.now, pricing },
+  return Meter.open(
+    { store, now: Date.now, pricing, ...(ledgerQueue ? { ledgerQueue } : {}) },
     caller,
     entry as NonNullable<typeof entry>,
     "req_meter",
@@ -49,7 +54,29 @@ async function openMeter(store: Store) {
       interrupted: ({ streamedBytes }) => ({ input: 100, output: Math.ceil(streamedBytes / 4) }),
     },
   );
-  return { meter, account };
+}
+
+async function openMeter(store: Store) {
+  const account = await fundAccount(store);
+  return { meter: await placeHold(store, account), account };
+}
+
+/**
+ * The real Durable Object store whose reserve answers 503 STORE_UNAVAILABLE, after placing the hold
+ * when `landed` (a Redis request past its time limit whose script still ran) or without placing it.
+ */
+function lostReserve(landed: boolean): Store {
+  const real = createDurableObjectStore(env);
+  return {
+    ...real,
+    ledger: {
+      ...real.ledger,
+      reserve: async (...args) => {
+        if (landed) await real.ledger.reserve(...args);
+        throw new ApiError("STORE_UNAVAILABLE", "no answer in time");
+      },
+    },
+  };
 }
 
 describe("Meter", () => {
@@ -112,4 +139,35 @@ describe("Meter", () => {
       held_micros: 0,
     });
   });
+
+  for (const landed of [true, false]) {
+    it(`a reserve that answers 503 queues a release of its hold id, so no hold outlives the refused call (hold ${landed ? "placed" : "never placed"})`, async () => {
+      const store = lostReserve(landed);
+      const account = await fundAccount(store);
+      const queued: LedgerMessage[] = [];
+      const delays: (number | undefined)[] = [];
+      const queue: LedgerQueue = {
+        send: async (message, options) => {
+          queued.push(message);
+          delays.push(options?.delaySeconds);
+        },
+      };
+      await expect(placeHold(store, account, queue)).rejects.toMatchObject({ code: "STORE_UNAVAILABLE" });
+      expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({
+        balance_micros: 1_000_000,
+        held_micros: landed ? 50_000 : 0,
+      });
+      expect(queued).toEqual([
+        { kind: "release", account_id: account, hold_id: expect.stringMatching(/^hold_/), at: expect.any(Number) },
+      ]);
+      // Delivered late enough for a reserve still in flight to land first; then applied by the consumer.
+      expect(delays).toEqual([LOST_RESERVE_RELEASE_DELAY_S]);
+      for (const message of queued) await applyEnding(store, message);
+      expect(await store.ledger.balance(account, Date.now(), null)).toMatchObject({
+        balance_micros: 1_000_000,
+        held_micros: 0,
+      });
+      expect(await store.ledger.entries(account, { limit: 10 }, null)).toHaveLength(1); // the grant only
+    });
+  }
 });
