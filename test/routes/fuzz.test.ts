@@ -139,6 +139,7 @@ const WEIRD_STRINGS = [
   "ﷺ𒐫",
   "a".repeat(5000),
 ];
+const AWKWARD_CHARACTERS = ["a", " ", "\t", "\r", "\n", "\u0000", "\u007f", "\u2028", "\uD800", "é", "🙂", '"', "\\"];
 const weirdString = fc.oneof(
   fc.constantFrom(...WEIRD_STRINGS),
   fc.string({ unit: "binary", maxLength: 40 }),
@@ -266,7 +267,17 @@ class Generator {
               fc.string({ unit: "grapheme-ascii", minLength: Math.max(min, 1), maxLength: Math.max(max, 1) }),
               fc.string({ unit: "grapheme", minLength: Math.max(min, 1), maxLength: Math.max(max, 1) }),
             );
-        if (!chaos) return fc.oneof(text, ...example);
+        // Still valid strings, with the characters that break headers, logs and encoders.
+        const awkward = schema.pattern
+          ? []
+          : [
+              fc.string({
+                unit: fc.constantFrom(...AWKWARD_CHARACTERS),
+                minLength: Math.max(min, 1),
+                maxLength: Math.max(max, 1),
+              }),
+            ];
+        if (!chaos) return fc.oneof({ weight: 4, arbitrary: text }, ...example, ...awkward);
         const tooLong =
           schema.maxLength !== undefined && schema.maxLength < 100_000
             ? [fc.constant("x".repeat(schema.maxLength + 1))]
@@ -462,7 +473,7 @@ function arbitraries(world: World, schemas: Record<string, Schema>) {
       accountId: accountIds,
       account_id: accountIds,
       apiKey: apiKeys,
-      user: fc.constantFrom("fuzz-user", "fuzz-other", "nobody"),
+      user: fc.constantFrom("fuzz-user", "fuzz-other", "nobody", "end\r\nuser", "ünïcödé"),
       content: fc.constantFrom("Hello!", "Say hi in one word.", "¿Qué tal? 🙂"),
       prompt: fc.constantFrom("A red cube on a table", "Calm lo-fi beat with soft piano"),
       input: fc.constantFrom("Hello there.", "Bonjour à tous !"),
@@ -562,7 +573,7 @@ function arbitraries(world: World, schemas: Record<string, Schema>) {
 
   const keyAuth = (key: string) => fc.constantFrom(bearer(key), { "x-api-key": key });
   const auth: fc.Arbitrary<Record<string, string>> = fc.oneof(
-    { weight: 12, arbitrary: keyAuth(world.main.key) },
+    { weight: 20, arbitrary: keyAuth(world.main.key) },
     { weight: 1, arbitrary: keyAuth(world.other.key) },
     { weight: 1, arbitrary: keyAuth(world.revoked.key) },
     { weight: 1, arbitrary: headerGarbage.map((g) => ({ authorization: `Bearer ${g}` })) },
