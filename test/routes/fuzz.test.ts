@@ -15,7 +15,7 @@ import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SECRET_VARS } from "../../src/env.ts";
 import { ERROR_TABLE } from "../../src/lib/errors.ts";
-import { ADMIN_SECRET, bearer, grant, gw, newAccount, RAPIDAPI_SECRET } from "../helpers/gateway.ts";
+import { ADMIN_SECRET, bearer, grant, gw, gwWith, newAccount, RAPIDAPI_SECRET } from "../helpers/gateway.ts";
 import { event, signature } from "../helpers/stripe.ts";
 
 const NUM_RUNS = 120;
@@ -370,6 +370,8 @@ interface Plan {
   body: Body;
   /** Sent twice at once. */
   twice: boolean;
+  /** Through the gateway with CORS_ORIGINS set (the Worker's own bindings leave it unset). */
+  cors: boolean;
 }
 
 const INVALID_JSON = [
@@ -419,7 +421,8 @@ const GARBAGE_IDS = [
   "key_00000000000000000000000000000000",
 ];
 
-const ORIGINS = ["https://evil.example", "null", "http://localhost:5173", "file://", "%ZZ"];
+const ORIGINS = ["https://app.example.com", "https://evil.example", "null", "http://localhost:5173", "file://", "%ZZ"];
+const CORS = { CORS_ORIGINS: "https://app.example.com, http://localhost:5173" };
 const REQUEST_IDS = ["req_fuzz_1", "req_fuzz_2", "fuzz-collide", "a".repeat(128), "a".repeat(129), "bad id!", "../x"];
 const IDEMPOTENCY_KEYS = ["fuzz-1", "fuzz-2", "idem-collide"];
 const STRIPE_TYPES = [
@@ -644,7 +647,16 @@ function arbitraries(world: World, schemas: Record<string, Schema>) {
         ),
         optionalHeader("idempotency-key", fc.oneof(fc.constantFrom(...IDEMPOTENCY_KEYS), headerGarbage)),
         optionalHeader("x-request-id", fc.oneof(fc.constantFrom(...REQUEST_IDS), headerGarbage)),
-        optionalHeader("origin", fc.constantFrom(...ORIGINS), 8),
+        optionalHeader("origin", fc.constantFrom(...ORIGINS), 3),
+        optionalHeader("access-control-request-method", fc.constantFrom("POST", "GET", "PUT", ""), 6),
+        optionalHeader(
+          "access-control-request-headers",
+          fc.oneof(
+            fc.constantFrom("authorization, content-type", "x-admin-secret", "X-Stainless-Os,,", ""),
+            headerGarbage,
+          ),
+          6,
+        ),
         optionalHeader("stripe-signature", headerGarbage, op.path.startsWith("/webhooks") ? 1 : 10),
       )
       .map((parts) => Object.assign({}, ...parts) as Record<string, string>);
@@ -812,6 +824,7 @@ function arbitraries(world: World, schemas: Record<string, Schema>) {
         headers: headers(op),
         body: bodyOf(op, gen),
         twice: fc.oneof({ weight: 9, arbitrary: fc.constant(false) }, fc.constant(true)),
+        cors: fc.oneof({ weight: 4, arbitrary: fc.constant(false) }, fc.constant(true)),
       })
       .map((plan) => ({ op, ...plan }));
   };
@@ -989,11 +1002,8 @@ async function send(world: World, plan: Plan): Promise<void> {
   const exchange = async (): Promise<Answer | undefined> => {
     let res: Response;
     try {
-      res = await gw(path + plan.query, {
-        method: plan.method,
-        headers,
-        ...(encoded.data === undefined ? {} : { body: encoded.data }),
-      });
+      const init = { method: plan.method, headers, ...(encoded.data === undefined ? {} : { body: encoded.data }) };
+      res = await (plan.cors ? gwWith(CORS, path + plan.query, init) : gw(path + plan.query, init));
     } catch (error) {
       // The client itself refuses some requests (TRACE); nothing reached the gateway.
       if (error instanceof TypeError && plan.method === "TRACE") return undefined;
