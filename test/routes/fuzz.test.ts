@@ -200,6 +200,14 @@ const headerGarbage = fc.oneof(
   fc.constantFrom("", " ", "null", "\t", "%ZZ", "x".repeat(9000), "Bearer", "Bearer  "),
 );
 
+/**
+ * Fields whose valid values come only from their hint. `size`: the fake OpenAI answers every size
+ * with its recorded 1024x1024 image and usage, where the real API refuses sizes a model does not
+ * make (gpt-image-1: three; gpt-image-2: multiples of 16) and bills a small image a few tokens; a
+ * schema-made "16x16" or "3x7" drew a fake-made 502 (usage far above the hold), not a gateway bug.
+ */
+const ONLY_HINTED = new Set(["size"]);
+
 /** Generates values for a schema: `chaos` sometimes replaces a node with a wrong one. */
 class Generator {
   private readonly schemas: Record<string, Schema>;
@@ -225,7 +233,12 @@ class Generator {
     const schema = this.resolve(raw);
     const hint = name === undefined ? undefined : this.hints[name];
     const plain = this.plain(schema, chaos, depth);
-    const withHint = hint ? fc.oneof({ weight: 4, arbitrary: hint }, { weight: 1, arbitrary: plain }) : plain;
+    const withHint =
+      hint && name !== undefined && ONLY_HINTED.has(name)
+        ? hint
+        : hint
+          ? fc.oneof({ weight: 4, arbitrary: hint }, { weight: 1, arbitrary: plain })
+          : plain;
     return schema.nullable
       ? fc.oneof({ weight: 8, arbitrary: withHint }, { weight: 1, arbitrary: fc.constant(null) })
       : withHint;
@@ -484,6 +497,7 @@ function arbitraries(world: World, schemas: Record<string, Schema>) {
       input: fc.constantFrom("Hello there.", "Bonjour à tous !"),
       credits: path.startsWith("/admin") ? fc.integer({ min: 1, max: 1000 }) : fc.integer({ min: 100, max: 5000 }),
       duration: fc.integer({ min: 1, max: 30 }),
+      size: fc.constantFrom("1024x1024", "1536x1024", "1024x1536", "auto", "2048x1152", "3840x2160"),
       messages: fc.array(
         fc.record({
           role: fc.constantFrom("user", "system", "developer"),
