@@ -941,7 +941,10 @@ function check(world: World, sent: Sent, answer: Answer): void {
   if (answer.status >= 300) {
     // The one error envelope.
     expect(media, where).toBe("application/json");
-    const body = JSON.parse(answer.text) as { error?: Record<string, unknown> };
+    let body: { error?: Record<string, unknown> } = {};
+    expect(() => {
+      body = JSON.parse(answer.text);
+    }, `an error answer that is not JSON\n${where}`).not.toThrow();
     expect(Object.keys(body), where).toEqual(["error"]);
     const error = body.error as Record<string, unknown>;
     for (const k of Object.keys(error)) expect(ENVELOPE_KEYS.has(k), `unexpected error.${k}\n${where}`).toBe(true);
