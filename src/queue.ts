@@ -2,6 +2,7 @@ import { type Bindings, loadEnv } from "./env.ts";
 import { log } from "./lib/log.ts";
 import { applyEnding, isLedgerMessage, retryDelaySeconds } from "./metering/ledger-queue.ts";
 import { servicesFor } from "./services.ts";
+import { opsObject } from "./stores/durable-object/ops.ts";
 
 /** The ledger queue and its dead-letter queue (wrangler.toml). */
 export const LEDGER_QUEUE = "aib-ledger";
@@ -14,9 +15,20 @@ export const LEDGER_DEAD_LETTERS = "aib-ledger-dlq";
  */
 export async function handleQueue(batch: MessageBatch<unknown>, bindings: Bindings): Promise<void> {
   if (batch.queue === LEDGER_DEAD_LETTERS) {
+    // Kept in the ops object, listed by GET /admin/holds?stale=1; retried while even that fails.
     for (const message of batch.messages) {
       log("error", "call ending dead-lettered: apply it by hand", { id: message.id, body: message.body });
-      message.ack();
+      try {
+        await opsObject(bindings).addDeadLetter({
+          id: message.id,
+          body: message.body,
+          attempts: message.attempts,
+          received_at: Date.now(),
+        });
+        message.ack();
+      } catch {
+        message.retry({ delaySeconds: 60 });
+      }
     }
     return;
   }

@@ -212,8 +212,29 @@ export interface Ledger {
   daily(accountId: string, since: number, key: PresentedKey | null): Promise<DailyUsage[]>;
 }
 
+/**
+ * A hold past its expiry that no settle or release has removed: its call outlived it (a queued
+ * ending not applied yet, or a Worker that died mid-call). Kept for STALE_HOLD_RETENTION_MS so an
+ * operator can see it; it no longer counts against the balance.
+ */
+export interface StaleHold {
+  account_id: string;
+  hold_id: string;
+  amount_micros: number;
+  expired_at: number;
+}
+
+/** Expired holds are kept this long before a later operation of their account prunes them. */
+export const STALE_HOLD_RETENTION_MS = 7 * 86_400_000;
+
+export interface HoldAudit {
+  /** Stale holds across accounts, oldest first, at most `limit`. */
+  stale(now: number, limit: number): Promise<StaleHold[]>;
+}
+
 export interface Store {
   readonly kind: "durable-object" | "redis";
+  holds: HoldAudit;
   keys: KeyIndex;
   accounts: Accounts;
   ledger: Ledger;

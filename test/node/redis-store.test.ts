@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { classifyRedisError } from "../../src/stores/redis/errors.ts";
 import { createRedisStore } from "../../src/stores/redis/store.ts";
 import { storeContract } from "../contract/store.contract.ts";
+import { holdsContract } from "../contract/store-holds.contract.ts";
 import { type FoundRedis, findRedis, startUpstashLocal, type UpstashLocal } from "./helpers/redis.ts";
 
 /**
@@ -27,6 +28,11 @@ describe.skipIf(!found)("redis store", () => {
   });
 
   storeContract("redis", () => {
+    ran++;
+    return createRedisStore(client(), prefix);
+  });
+
+  holdsContract("redis", () => {
     ran++;
     return createRedisStore(client(), prefix);
   });

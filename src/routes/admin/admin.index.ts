@@ -5,6 +5,8 @@ import * as handlers from "./admin.handlers.ts";
 import * as routes from "./admin.routes.ts";
 import { paymentEvents } from "./billing-events.handlers.ts";
 import { listPaymentEvents } from "./billing-events.routes.ts";
+import { staleHolds } from "./holds.handlers.ts";
+import { listStaleHolds } from "./holds.routes.ts";
 import { rapidApiUsageReport } from "./rapidapi-usage.handlers.ts";
 import { rapidApiUsage } from "./rapidapi-usage.routes.ts";
 
@@ -16,5 +18,6 @@ export function adminRouter(app: AppOpenAPI) {
     .openapi(routes.createAccountKey, handlers.createAccountKey)
     .openapi(listPaymentEvents, paymentEvents)
     .openapi(rapidApiUsage, rapidApiUsageReport)
+    .openapi(listStaleHolds, staleHolds)
     .get("/admin/openapi.json", (c) => c.json(withServer(openAPIDocument(app, "admin"), c.req.url)));
 }

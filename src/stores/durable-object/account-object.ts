@@ -13,14 +13,17 @@ import type {
   PresentedKey,
   ReserveResult,
   SettleResult,
+  StaleHold,
   UsageCharge,
 } from "../ports.ts";
+import { STALE_HOLD_RETENTION_MS } from "../ports.ts";
 import type { RapidApiAccrual, RapidApiDay, RapidApiOutcome } from "../rapidapi-ports.ts";
 import { AccountKeys, KEY_REFUSED, type KeyRefused } from "./account-keys.ts";
 import { AccountLedger } from "./account-ledger.ts";
 import { AccountPayments } from "./account-payments.ts";
 import { AccountRapidApi } from "./account-rapidapi.ts";
 import { ENTRY_COLUMNS, type EntryRow, LEDGER_SCHEMA, migrateLedger, toEntry } from "./ledger-rows.ts";
+import { type OpsBindings, opsObject } from "./ops.ts";
 
 /**
  * One object per account: it serialises that account's money. Every balance change and
@@ -35,9 +38,11 @@ export class AccountObject extends DurableObject {
   private readonly ledger: AccountLedger;
   private readonly payments: AccountPayments;
   private readonly rapidapi: AccountRapidApi;
+  private readonly ops: Partial<OpsBindings>;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
+    this.ops = (env ?? {}) as Partial<OpsBindings>;
     this.storage = ctx.storage;
     this.sql = ctx.storage.sql;
     for (const statement of LEDGER_SCHEMA) this.sql.exec(statement);
@@ -105,7 +110,8 @@ export class AccountObject extends DurableObject {
   ): ReserveResult | KeyRefused {
     return this.storage.transactionSync((): ReserveResult | KeyRefused => {
       if (!this.keys.admits(key, now)) return KEY_REFUSED;
-      this.sql.exec("DELETE FROM holds WHERE expires_at <= ?", now);
+      // Expired holds stop counting at once but are kept a while, so an operator sees calls that outlived them.
+      this.sql.exec("DELETE FROM holds WHERE expires_at <= ?", now - STALE_HOLD_RETENTION_MS);
       const existing = this.ledger.one<{ id: string }>("SELECT id FROM holds WHERE id = ?", holdId);
       if (!existing) {
         const available = this.ledger.balanceMicros() - this.ledger.heldMicros(now);
@@ -113,9 +119,50 @@ export class AccountObject extends DurableObject {
           return { status: "insufficient", available_micros: available, balance: this.ledger.snapshot(accountId, now) };
         }
         this.sql.exec("INSERT INTO holds (id, amount, expires_at) VALUES (?, ?, ?)", holdId, amount, now + ttlMs);
+        void this.checkHoldsAt(now + ttlMs);
       }
       return { status: "reserved", balance: this.ledger.snapshot(accountId, now) };
     });
+  }
+
+  /** An alarm when the earliest hold expires, to report a hold its call outlived (see `alarm`). */
+  private async checkHoldsAt(at: number): Promise<void> {
+    const current = await this.storage.getAlarm();
+    if (current === null || current > at) await this.storage.setAlarm(at);
+  }
+
+  /** Holds past their expiry that no settle or release removed, oldest first. */
+  staleHolds(now: number): StaleHold[] {
+    const account = this.ledger.account();
+    if (!account) return [];
+    return this.sql
+      .exec<{ id: string; amount: number; expires_at: number }>(
+        "SELECT id, amount, expires_at FROM holds WHERE expires_at <= ? ORDER BY expires_at, id",
+        now,
+      )
+      .toArray()
+      .map((row) => ({
+        account_id: account.id,
+        hold_id: row.id,
+        amount_micros: row.amount,
+        expired_at: row.expires_at,
+      }));
+  }
+
+  /**
+   * Runs when a hold may have expired: a hold still here outlived its call, so this account is
+   * reported to the ops object, which lists it for an operator. Throwing retries the alarm.
+   */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const account = this.ledger.account();
+    const stale = this.ledger.one<{ n: number }>("SELECT COUNT(*) AS n FROM holds WHERE expires_at <= ?", now);
+    if (account && stale && stale.n > 0 && this.ops.OPS) await opsObject(this.ops).noteStaleHolds(account.id, now);
+    const next = this.ledger.one<{ at: number | null }>(
+      "SELECT MIN(expires_at) AS at FROM holds WHERE expires_at > ?",
+      now,
+    );
+    if (next?.at) await this.storage.setAlarm(next.at);
   }
 
   settle(accountId: string, holdId: string, charge: UsageCharge, now: number): SettleResult {

@@ -1,14 +1,18 @@
 import { type PaymentResult, type Payments, UNASSIGNED_PAYMENTS } from "../payment-ports.ts";
-import type { Accounts, CreditResult, KeyIndex, Ledger, ReserveResult, Store } from "../ports.ts";
+import type { Accounts, CreditResult, HoldAudit, KeyIndex, Ledger, ReserveResult, StaleHold, Store } from "../ports.ts";
 import type { RapidApiBilling, RapidApiOutcome } from "../rapidapi-ports.ts";
 import { reach as reachStore, refusedKey, type StoreFailure } from "../reach.ts";
 import { KEY_REFUSED, type KeyRefused } from "./account-keys.ts";
 import type { AccountObject } from "./account-object.ts";
 import type { KeyObject } from "./key-object.ts";
+import { opsObject } from "./ops.ts";
+import type { OpsObject } from "./ops-object.ts";
 
 export interface DurableObjectBindings {
   ACCOUNTS: DurableObjectNamespace<AccountObject>;
   KEYS: DurableObjectNamespace<KeyObject>;
+  /** The ops object: dead letters and accounts with stale holds (optional only for old test bindings). */
+  OPS?: DurableObjectNamespace<OpsObject>;
 }
 
 /**
@@ -98,5 +102,23 @@ export function createDurableObjectStore(env: DurableObjectBindings): Store {
     report: (id, from, to) => reach("rapidapi.report", () => account(id).rapidApiReport(from, to)),
   };
 
-  return { kind: "durable-object", keys, accounts, ledger, payments, rapidapi };
+  // Accounts report themselves to the ops object when a hold outlives its call; each is asked for
+  // its stale holds now, and one with none left leaves the list.
+  const holds: HoldAudit = {
+    stale: (now, limit) =>
+      reach("holds.stale", async () => {
+        if (!env.OPS) return [];
+        const ops = opsObject(env);
+        const found: StaleHold[] = [];
+        for (const id of await ops.staleHoldAccounts(1000)) {
+          const stale = (await account(id).staleHolds(now)) as StaleHold[];
+          if (stale.length === 0) await ops.forgetStaleHolds(id, now);
+          found.push(...stale);
+          if (found.length >= limit) break;
+        }
+        return found.sort((a, b) => a.expired_at - b.expired_at).slice(0, limit);
+      }),
+  };
+
+  return { kind: "durable-object", keys, accounts, ledger, payments, rapidapi, holds };
 }

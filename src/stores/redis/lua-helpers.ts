@@ -3,6 +3,8 @@
  * up to 2^53 - 1, which credits never pass) and leaves the scripts as strings formatted with %d.
  */
 
+import { STALE_HOLD_RETENTION_MS } from "../ports.ts";
+
 export const HELPERS = `
 local MAX_SAFE = 9007199254740991
 local function fmt(n) return string.format('%d', n) end
@@ -11,11 +13,14 @@ local function ensure(acct, id, source, now)
     redis.call('HSET', acct, 'id', id, 'source', source, 'created_at', fmt(now), 'balance', '0', 'unbilled', '0', 'seq', '0')
   end
 end
+-- Expired holds stop counting at once (active_held) but are kept STALE_HOLD_RETENTION_MS, so an
+-- operator sees calls that outlived their holds (GET /admin/holds?stale=1); then they are pruned.
 local function prune(holds, hexp, now)
-  local expired = redis.call('ZRANGEBYSCORE', hexp, '-inf', fmt(now))
+  local before = fmt(now - ${STALE_HOLD_RETENTION_MS})
+  local expired = redis.call('ZRANGEBYSCORE', hexp, '-inf', before)
   if #expired > 0 then
     redis.call('HDEL', holds, unpack(expired))
-    redis.call('ZREMRANGEBYSCORE', hexp, '-inf', fmt(now))
+    redis.call('ZREMRANGEBYSCORE', hexp, '-inf', before)
   end
 end
 local function active_held(holds, hexp, now, except)

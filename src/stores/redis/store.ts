@@ -1,6 +1,6 @@
 import type { Redis } from "@upstash/redis/cloudflare";
 import { utcDay } from "../../lib/time.ts";
-import type { CreditResult, DailyUsage, Ledger, Store } from "../ports.ts";
+import type { CreditResult, DailyUsage, HoldAudit, Ledger, StaleHold, Store } from "../ports.ts";
 import { reach as reachStore } from "../reach.ts";
 import { type RedisLayout, redisAccounts, redisKeyIndex } from "./accounts.ts";
 import { classifyRedisError } from "./errors.ts";
@@ -162,8 +162,52 @@ export function createRedisStore(redis: Redis, prefix = "aib:"): Store {
       }),
   };
 
+  // Admin only, off every call's path: walks the accounts' hold expiries with SCAN.
+  const holds: HoldAudit = {
+    stale: (now, limit) =>
+      reach("holds.stale", async () => {
+        const head = `${prefix}{a:`;
+        const tail = "}:hexp";
+        const found: StaleHold[] = [];
+        let cursor = "0";
+        for (let page = 0; page < 100; page++) {
+          const [next, names] = (await redis.scan(cursor, { match: `${head}*${tail}`, count: 1000 })) as [
+            string | number,
+            string[],
+          ];
+          for (const name of names) {
+            if (!name.startsWith(head) || !name.endsWith(tail)) continue;
+            const accountId = name.slice(head.length, -tail.length);
+            const flat = (await redis.zrange(name, "-inf", now, { byScore: true, withScores: true })) as unknown as (
+              | string
+              | number
+            )[];
+            if (flat.length === 0) continue;
+            const ids = flat.filter((_, i) => i % 2 === 0).map(String);
+            const amounts = (await redis.hmget(account(accountId).holds, ...ids)) as unknown as
+              | (string | null)[]
+              | Record<string, string | null>
+              | null;
+            ids.forEach((id, i) => {
+              const amount = Array.isArray(amounts) ? amounts[i] : amounts?.[id];
+              found.push({
+                account_id: accountId,
+                hold_id: id,
+                amount_micros: Number(amount ?? 0),
+                expired_at: Number(flat[i * 2 + 1]),
+              });
+            });
+          }
+          cursor = String(next);
+          if (cursor === "0" || found.length >= limit) break;
+        }
+        return found.sort((a, b) => a.expired_at - b.expired_at).slice(0, limit);
+      }),
+  };
+
   return {
     kind: "redis",
+    holds,
     keys: redisKeyIndex(redis, layout),
     accounts: redisAccounts(redis, layout),
     ledger,
