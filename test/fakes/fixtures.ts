@@ -16,6 +16,18 @@ const RouteSchema = z.strictObject({
   default: z.string(),
 });
 
+const OutputCapSchema = z.strictObject({
+  /** The request's output limit, as a dotted path in its JSON body (`generationConfig.maxOutputTokens`). */
+  request: z.string().min(1),
+  /** The usage object in an answer or stream frame, as a dotted path (`usageMetadata`). */
+  usage: z.string().min(1),
+  /** The usage counts the limit covers, in the order the model spends them (thinking first). */
+  spend: z.array(z.string()).min(1),
+  /** A count holding the sum of all, lowered by what the cap took off (`totalTokenCount`). */
+  total: z.string().optional(),
+});
+export type OutputCap = z.output<typeof OutputCapSchema>;
+
 const DescriptorSchema = z.strictObject({
   routes: z.array(RouteSchema).min(1),
   /** Where the key travels: a header (optionally after a scheme such as `Bearer`), or a query parameter. */
@@ -30,6 +42,11 @@ const DescriptorSchema = z.strictObject({
   requestIdHeader: z.string().optional(),
   /** Headers sent on every answer (rate-limit headers and the like). */
   headers: z.record(z.string(), z.string()).default({}),
+  /**
+   * The provider never reports more output than the request allowed (Gemini counts thinking inside
+   * maxOutputTokens): a recorded usage over the request's limit is lowered to it (see capUsage).
+   */
+  outputCap: OutputCapSchema.optional(),
 });
 
 export type ProviderDescriptor = z.output<typeof DescriptorSchema>;
@@ -213,4 +230,52 @@ function eventName(data: string, field: string): string | undefined {
 /** One SSE frame on the wire. */
 export function sseFrame(event: SseEvent): string {
   return `${event.event === undefined ? "" : `event: ${event.event}\n`}data: ${event.data}\n\n`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output limits
+
+const at = (value: unknown, path: string): unknown =>
+  path
+    .split(".")
+    .reduce<unknown>(
+      (node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined),
+      value,
+    );
+
+/** The output limit a request body sets under `cap`; undefined when it sets none. */
+export function requestedLimit(cap: OutputCap | undefined, body: unknown): number | undefined {
+  const limit = cap === undefined ? undefined : at(body, cap.request);
+  return typeof limit === "number" && Number.isInteger(limit) && limit >= 0 ? limit : undefined;
+}
+
+/**
+ * A JSON answer or frame whose usage spends more than `limit`, with the counts lowered to it in
+ * spending order (and the total with them), as the provider would have stopped there. The text
+ * is unchanged when it is within the limit, has no usage, or is not JSON.
+ */
+export function capUsage(text: string, cap: OutputCap, limit: number): string {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return text;
+  }
+  const usage = at(parsed, cap.usage);
+  if (usage === null || typeof usage !== "object") return text;
+  const counts = usage as Record<string, unknown>;
+  let left = limit;
+  let removed = 0;
+  for (const field of cap.spend) {
+    const count = counts[field];
+    if (typeof count !== "number") continue;
+    const kept = Math.min(count, left);
+    counts[field] = kept;
+    left -= kept;
+    removed += count - kept;
+  }
+  if (removed === 0) return text;
+  const total = cap.total === undefined ? undefined : counts[cap.total];
+  if (cap.total !== undefined && typeof total === "number") counts[cap.total] = total - removed;
+  return JSON.stringify(parsed);
 }

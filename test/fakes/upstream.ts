@@ -15,6 +15,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { type Cut, DirectiveError, expandRepeats, parseDirectives } from "./directives.ts";
 import {
   type CaseFiles,
+  capUsage,
   FIXTURES_ROOT,
   fillTemplate,
   loadDescriptor,
@@ -22,6 +23,7 @@ import {
   presentedKey,
   providerDir,
   readCase,
+  requestedLimit,
   type SseEvent,
   sseEvents,
   sseFrame,
@@ -120,6 +122,10 @@ export async function startFakeUpstream(provider: string, options: FakeUpstreamO
       model: typeof bodyModel === "string" ? bodyModel : (matched.groups.model ?? ""),
       key: key ?? "",
     };
+    // Usage never over the request's output limit, as the provider would report it.
+    const limit = requestedLimit(descriptor.outputCap, record.body);
+    const capped = (text: string) =>
+      descriptor.outputCap && limit !== undefined ? capUsage(text, descriptor.outputCap, limit) : text;
     const { stream } = matched.route;
     const wantsStream =
       stream !== undefined &&
@@ -144,7 +150,11 @@ export async function startFakeUpstream(provider: string, options: FakeUpstreamO
       if (body.kind === "chunks") return playStream(files, body.lines, code, cut);
       if (cut?.kind === "error-mid-stream") return play("errors/500", 500);
       const bytes =
-        body.kind === "bin" ? body.bytes : Buffer.from(fillTemplate(body.text, vars, body.kind === "json"), "utf8");
+        body.kind === "bin"
+          ? body.bytes
+          : body.kind === "json"
+            ? Buffer.from(capped(fillTemplate(body.text, vars, true)), "utf8")
+            : Buffer.from(fillTemplate(body.text, vars, false), "utf8");
       const contentType =
         body.kind === "json"
           ? "application/json"
@@ -191,7 +201,7 @@ export async function startFakeUpstream(provider: string, options: FakeUpstreamO
     };
 
     const playStream = async (files: CaseFiles, lines: string[], code: number, cut: Cut | undefined): Promise<void> => {
-      const filled = expandRepeats(lines, directives.repeats).map((line) => fillTemplate(line, vars, true));
+      const filled = expandRepeats(lines, directives.repeats).map((line) => capped(fillTemplate(line, vars, true)));
       const events = sseEvents(filled, descriptor.sse, true).slice(0, cut?.after);
       res.writeHead(
         code,

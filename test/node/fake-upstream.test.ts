@@ -160,6 +160,46 @@ describe("three framings from one server", () => {
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { message: string } }).error.message).toMatch(/^models\/gemini-nope /);
   });
+
+  it("google: never reports more thinking and output than the request's maxOutputTokens", async () => {
+    const headers = { "x-goog-api-key": "AIza-test", "content-type": "application/json" };
+    const ask = (path: string, maxOutputTokens?: number) =>
+      fetch(`${google.url}/v1beta/models/gemini-3-pro-preview:${path}`, {
+        method: "POST",
+        headers,
+        body: JSON.stringify({
+          contents: [{ role: "user", parts: [{ text: "hi" }] }],
+          ...(maxOutputTokens === undefined ? {} : { generationConfig: { maxOutputTokens } }),
+        }),
+      });
+    type Usage = {
+      promptTokenCount: number;
+      candidatesTokenCount: number;
+      thoughtsTokenCount: number;
+      totalTokenCount: number;
+    };
+    const recorded = (readFixtureJson("google", "text") as { usageMetadata: Usage }).usageMetadata;
+    expect(recorded).toMatchObject({
+      promptTokenCount: 9,
+      thoughtsTokenCount: 244,
+      candidatesTokenCount: 28,
+      totalTokenCount: 281,
+    });
+    // Thinking is spent first: 100 of it, no answer tokens left; the total drops with them.
+    const capped = (await (await ask("generateContent", 100)).json()) as { usageMetadata: Usage };
+    expect(capped.usageMetadata).toMatchObject({
+      thoughtsTokenCount: 100,
+      candidatesTokenCount: 0,
+      totalTokenCount: 109,
+    });
+    const within = (await (await ask("generateContent", 4096)).json()) as { usageMetadata: Usage };
+    expect(within).toEqual(readFixtureJson("google", "text"));
+    const frames = parseSse(await (await ask("streamGenerateContent?alt=sse", 250)).text()).map(
+      (event) => (JSON.parse(event.data) as { usageMetadata: Usage }).usageMetadata,
+    );
+    expect(frames.length).toBe(fixtureEvents("google", "text").length);
+    for (const usage of frames) expect(usage.thoughtsTokenCount + usage.candidatesTokenCount).toBeLessThanOrEqual(250);
+  });
 });
 
 describe("the official openai SDK against the openai fixtures", () => {

@@ -330,6 +330,11 @@ describe("images: gateway errors", () => {
     expect((await expectError(transparent, 400, "INVALID_REQUEST")).param).toBe("background");
     const long = await generate(key, { model: CORE, prompt: "x".repeat(10_001) });
     expect((await expectError(long, 400, "INVALID_REQUEST")).param).toBe("prompt");
+    // `user` goes upstream as the stability-client-user-id header, which cannot hold these (was a 502).
+    for (const user of ["end\r\nuser", "end\nuser", "end\u0000user"]) {
+      const res = await generate(key, { model: CORE, prompt: "a lighthouse", user });
+      expect((await expectError(res, 400, "INVALID_REQUEST")).param).toBe("user");
+    }
     await expectNothingCharged(key);
   });
 

@@ -35,6 +35,12 @@ export function stabilityImage(api: StabilityApi, now: () => number): ImageAdapt
           { param: "prompt" },
         );
       }
+      // `user` travels as a header, which cannot carry a line break or NUL.
+      if (request.user && /[\0\r\n]/.test(request.user)) {
+        throw new ApiError("INVALID_REQUEST", "Stability AI takes a 'user' without line breaks or NUL characters.", {
+          param: "user",
+        });
+      }
       if (request.background === "transparent") {
         throw new ApiError("INVALID_REQUEST", "Stability AI models cannot make a transparent background.", {
           param: "background",
