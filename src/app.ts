@@ -11,6 +11,7 @@ import { healthRouter } from "./routes/health/health.index.ts";
 import { imagesRouter } from "./routes/images/images.index.ts";
 import { keysRouter } from "./routes/keys/keys.index.ts";
 import { modelsRouter } from "./routes/models/models.index.ts";
+import { pagesRouter } from "./routes/pages/pages.index.ts";
 import { usageRouter } from "./routes/usage/usage.index.ts";
 import { webhooksRouter } from "./routes/webhooks/webhooks.index.ts";
 
@@ -19,6 +20,7 @@ export function buildApp(): AppOpenAPI {
   const app = createApp();
   configureOpenAPI(app);
   app.get("/", (c) => c.redirect("/docs", 302));
+  app.route("/", pagesRouter);
   app.use("/v1/*", authenticate());
   app.use("/admin/*", requireAdmin());
   app.route("/", healthRouter);

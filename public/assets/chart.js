@@ -1,0 +1,195 @@
+// A small SVG chart: bars and lines over one band axis, a left and an optional right value axis,
+// tooltips as SVG <title>, and an accessible name and description. No dependency, no inline style.
+//
+//   renderChart(container, {
+//     title: "Daily spend", description: "…",
+//     labels: ["2026-11-01", …],
+//     series: [{ name: "Spend (credits)", kind: "bar", values: [0.2, …], format: (v, i) => "0.20" },
+//              { name: "Calls", kind: "line", axis: "right", values: [3, …] }],
+//   });
+
+const SVG = "http://www.w3.org/2000/svg";
+const WIDTH = 640;
+const HEIGHT = 260;
+const MARGIN = { top: 14, bottom: 40, left: 60, right: 16 };
+const RIGHT_AXIS_MARGIN = 48;
+const TICKS = 4;
+
+let chartCount = 0;
+
+function svg(tag, attrs = {}, text) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** 1, 2 or 5 times a power of ten, at least `raw`. */
+function niceStep(raw) {
+  if (!(raw > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const factor of [1, 2, 5, 10]) if (factor * power >= raw) return factor * power;
+  return 10 * power;
+}
+
+/** Axis top and tick values for data whose largest value is `max`. */
+export function scaleFor(max) {
+  const step = niceStep((max > 0 ? max : 1) / TICKS);
+  const top = Math.max(step * Math.ceil((max > 0 ? max : 1) / step), step);
+  const ticks = [];
+  for (let v = 0; v <= top + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
+  return { top, ticks };
+}
+
+const defaultFormat = (v) => (Number.isInteger(v) ? v.toLocaleString("en-US") : v.toLocaleString("en-US"));
+
+/** Shortens ISO dates on the band axis: "2026-11-30" → "11-30". */
+const shortLabel = (label) => (/^\d{4}-\d{2}-\d{2}$/.test(label) ? label.slice(5) : label);
+
+/** Draws the chart into `container` (replacing what was there) and returns the <svg>. */
+export function renderChart(container, { title, description, labels, series }) {
+  chartCount += 1;
+  const id = `chart-${chartCount}`;
+  const hasRight = series.some((s) => s.axis === "right");
+  const right = hasRight ? RIGHT_AXIS_MARGIN : MARGIN.right;
+  const plotW = WIDTH - MARGIN.left - right;
+  const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
+  const n = Math.max(labels.length, 1);
+  const band = plotW / n;
+  const axisMax = (axis) =>
+    Math.max(0, ...series.filter((s) => (s.axis ?? "left") === axis).flatMap((s) => s.values.map((v) => v || 0)));
+  const left = scaleFor(axisMax("left"));
+  const rightScale = hasRight ? scaleFor(axisMax("right")) : null;
+  const y = (value, axis = "left") => {
+    const scale = axis === "right" && rightScale ? rightScale : left;
+    return MARGIN.top + plotH - (Math.max(0, value || 0) / scale.top) * plotH;
+  };
+  const formatOf = (s) => s.format ?? defaultFormat;
+
+  const root = svg("svg", {
+    viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+    role: "img",
+    "aria-labelledby": `${id}-title ${id}-desc`,
+    class: "chart",
+    preserveAspectRatio: "xMidYMid meet",
+  });
+  root.append(svg("title", { id: `${id}-title` }, title));
+  root.append(svg("desc", { id: `${id}-desc` }, description ?? ""));
+
+  // Grid and left axis.
+  const axes = svg("g", { class: "axis", "aria-hidden": "true" });
+  const leftSeries = series.find((s) => (s.axis ?? "left") === "left");
+  for (const tick of left.ticks) {
+    const ty = y(tick);
+    axes.append(svg("line", { x1: MARGIN.left, x2: WIDTH - right, y1: ty, y2: ty, class: "grid" }));
+    axes.append(
+      svg(
+        "text",
+        { x: MARGIN.left - 6, y: ty + 4, "text-anchor": "end" },
+        leftSeries ? formatOf(leftSeries)(tick) : tick,
+      ),
+    );
+  }
+  if (rightScale) {
+    const rightSeries = series.find((s) => s.axis === "right");
+    for (const tick of rightScale.ticks) {
+      axes.append(
+        svg("text", { x: WIDTH - right + 6, y: y(tick, "right") + 4, "text-anchor": "start" }, defaultFormat(tick)),
+      );
+    }
+    axes.append(
+      svg("line", { x1: WIDTH - right, x2: WIDTH - right, y1: MARGIN.top, y2: MARGIN.top + plotH, class: "domain" }),
+    );
+    if (rightSeries) root.dataset.rightAxis = rightSeries.name;
+  }
+  axes.append(
+    svg("line", { x1: MARGIN.left, x2: MARGIN.left, y1: MARGIN.top, y2: MARGIN.top + plotH, class: "domain" }),
+  );
+  axes.append(
+    svg("line", {
+      x1: MARGIN.left,
+      x2: WIDTH - right,
+      y1: MARGIN.top + plotH,
+      y2: MARGIN.top + plotH,
+      class: "domain",
+    }),
+  );
+  // At most ~8 band labels, always the last one (today, on a daily chart).
+  const every = Math.max(1, Math.ceil(n / 8));
+  labels.forEach((label, i) => {
+    if ((labels.length - 1 - i) % every !== 0) return;
+    axes.append(
+      svg(
+        "text",
+        { x: MARGIN.left + band * (i + 0.5), y: HEIGHT - MARGIN.bottom + 16, "text-anchor": "middle" },
+        shortLabel(label),
+      ),
+    );
+  });
+  root.append(axes);
+
+  // One hover area per band, under the marks: its tooltip sums up every series for that label.
+  const hits = svg("g", { class: "hit" });
+  labels.forEach((label, i) => {
+    const rect = svg("rect", { x: MARGIN.left + band * i, y: MARGIN.top, width: band, height: plotH });
+    rect.append(
+      svg("title", {}, `${label}: ${series.map((s) => `${s.name} ${formatOf(s)(s.values[i] ?? 0, i)}`).join(", ")}`),
+    );
+    hits.append(rect);
+  });
+  root.append(hits);
+
+  const bars = series.filter((s) => (s.kind ?? "bar") === "bar");
+  const barWidth = Math.max(1, (band * 0.8) / Math.max(bars.length, 1));
+  bars.forEach((s, k) => {
+    const group = svg("g", { class: `bars series-${series.indexOf(s)}`, "data-series": s.name });
+    labels.forEach((label, i) => {
+      const value = s.values[i] ?? 0;
+      const top = y(value, s.axis);
+      const rect = svg("rect", {
+        x: MARGIN.left + band * i + band * 0.1 + barWidth * k,
+        y: top,
+        width: barWidth,
+        height: Math.max(0, MARGIN.top + plotH - top),
+        "data-label": label,
+        "data-value": value,
+      });
+      rect.append(svg("title", {}, `${label}: ${s.name} ${formatOf(s)(value, i)}`));
+      group.append(rect);
+    });
+    root.append(group);
+  });
+
+  for (const s of series.filter((one) => one.kind === "line")) {
+    const group = svg("g", { class: `line series-${series.indexOf(s)}`, "data-series": s.name });
+    const points = labels.map((_, i) => `${MARGIN.left + band * (i + 0.5)},${y(s.values[i] ?? 0, s.axis)}`);
+    group.append(svg("polyline", { points: points.join(" "), fill: "none" }));
+    labels.forEach((label, i) => {
+      const value = s.values[i] ?? 0;
+      const dot = svg("circle", {
+        cx: MARGIN.left + band * (i + 0.5),
+        cy: y(value, s.axis),
+        r: 3,
+        "data-label": label,
+        "data-value": value,
+      });
+      dot.append(svg("title", {}, `${label}: ${s.name} ${formatOf(s)(value, i)}`));
+      group.append(dot);
+    });
+    root.append(group);
+  }
+
+  const legend = document.createElement("ul");
+  legend.className = "legend";
+  series.forEach((s, i) => {
+    const item = document.createElement("li");
+    const swatch = document.createElement("span");
+    swatch.className = `swatch series-${i} ${s.kind === "line" ? "is-line" : ""}`;
+    swatch.setAttribute("aria-hidden", "true");
+    item.append(swatch, ` ${s.name}${s.axis === "right" ? " (right axis)" : ""}`);
+    legend.append(item);
+  });
+
+  container.replaceChildren(root, legend);
+  return root;
+}
