@@ -5,12 +5,15 @@
 //     title: "Daily spend", description: "…",
 //     labels: ["2026-11-01", …],
 //     series: [{ name: "Spend (credits)", kind: "bar", values: [0.2, …], format: (v, i) => "0.20" },
-//              { name: "Calls", kind: "line", axis: "right", values: [3, …] }],
+//              { name: "Calls", kind: "line", axis: "right", integer: true, values: [3, …] }],
 //   });
+//   `format(value, i)` labels tooltips (i = the band) and axis ticks (i undefined); `integer` keeps
+//   an axis on whole numbers. Heights use the numbers given; exact amounts belong in `format`.
 
 const SVG = "http://www.w3.org/2000/svg";
-const WIDTH = 640;
-const HEIGHT = 260;
+const MIN_WIDTH = 300;
+const MAX_WIDTH = 960;
+const HEIGHT = 240;
 const MARGIN = { top: 14, bottom: 40, left: 60, right: 16 };
 const RIGHT_AXIS_MARGIN = 48;
 const TICKS = 4;
@@ -33,8 +36,9 @@ function niceStep(raw) {
 }
 
 /** Axis top and tick values for data whose largest value is `max`. */
-export function scaleFor(max) {
-  const step = niceStep((max > 0 ? max : 1) / TICKS);
+export function scaleFor(max, integer = false) {
+  const raw = niceStep((max > 0 ? max : 1) / TICKS);
+  const step = integer ? Math.max(1, Math.round(raw)) : raw;
   const top = Math.max(step * Math.ceil((max > 0 ? max : 1) / step), step);
   const ticks = [];
   for (let v = 0; v <= top + step / 2; v += step) ticks.push(Number(v.toPrecision(12)));
@@ -49,17 +53,20 @@ const shortLabel = (label) => (/^\d{4}-\d{2}-\d{2}$/.test(label) ? label.slice(5
 /** Draws the chart into `container` (replacing what was there) and returns the <svg>. */
 export function renderChart(container, { title, description, labels, series }) {
   chartCount += 1;
+  // Drawn at the container's own width, so text keeps its size on a phone and on a desktop.
+  const width = Math.round(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, container.clientWidth || 640)));
   const id = `chart-${chartCount}`;
   const hasRight = series.some((s) => s.axis === "right");
   const right = hasRight ? RIGHT_AXIS_MARGIN : MARGIN.right;
-  const plotW = WIDTH - MARGIN.left - right;
+  const plotW = width - MARGIN.left - right;
   const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
   const n = Math.max(labels.length, 1);
   const band = plotW / n;
   const axisMax = (axis) =>
     Math.max(0, ...series.filter((s) => (s.axis ?? "left") === axis).flatMap((s) => s.values.map((v) => v || 0)));
-  const left = scaleFor(axisMax("left"));
-  const rightScale = hasRight ? scaleFor(axisMax("right")) : null;
+  const integerAxis = (axis) => series.filter((s) => (s.axis ?? "left") === axis).every((s) => s.integer);
+  const left = scaleFor(axisMax("left"), integerAxis("left"));
+  const rightScale = hasRight ? scaleFor(axisMax("right"), integerAxis("right")) : null;
   const y = (value, axis = "left") => {
     const scale = axis === "right" && rightScale ? rightScale : left;
     return MARGIN.top + plotH - (Math.max(0, value || 0) / scale.top) * plotH;
@@ -67,7 +74,7 @@ export function renderChart(container, { title, description, labels, series }) {
   const formatOf = (s) => s.format ?? defaultFormat;
 
   const root = svg("svg", {
-    viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+    viewBox: `0 0 ${width} ${HEIGHT}`,
     role: "img",
     "aria-labelledby": `${id}-title ${id}-desc`,
     class: "chart",
@@ -81,7 +88,7 @@ export function renderChart(container, { title, description, labels, series }) {
   const leftSeries = series.find((s) => (s.axis ?? "left") === "left");
   for (const tick of left.ticks) {
     const ty = y(tick);
-    axes.append(svg("line", { x1: MARGIN.left, x2: WIDTH - right, y1: ty, y2: ty, class: "grid" }));
+    axes.append(svg("line", { x1: MARGIN.left, x2: width - right, y1: ty, y2: ty, class: "grid" }));
     axes.append(
       svg(
         "text",
@@ -94,11 +101,11 @@ export function renderChart(container, { title, description, labels, series }) {
     const rightSeries = series.find((s) => s.axis === "right");
     for (const tick of rightScale.ticks) {
       axes.append(
-        svg("text", { x: WIDTH - right + 6, y: y(tick, "right") + 4, "text-anchor": "start" }, defaultFormat(tick)),
+        svg("text", { x: width - right + 6, y: y(tick, "right") + 4, "text-anchor": "start" }, defaultFormat(tick)),
       );
     }
     axes.append(
-      svg("line", { x1: WIDTH - right, x2: WIDTH - right, y1: MARGIN.top, y2: MARGIN.top + plotH, class: "domain" }),
+      svg("line", { x1: width - right, x2: width - right, y1: MARGIN.top, y2: MARGIN.top + plotH, class: "domain" }),
     );
     if (rightSeries) root.dataset.rightAxis = rightSeries.name;
   }
@@ -108,14 +115,14 @@ export function renderChart(container, { title, description, labels, series }) {
   axes.append(
     svg("line", {
       x1: MARGIN.left,
-      x2: WIDTH - right,
+      x2: width - right,
       y1: MARGIN.top + plotH,
       y2: MARGIN.top + plotH,
       class: "domain",
     }),
   );
-  // At most ~8 band labels, always the last one (today, on a daily chart).
-  const every = Math.max(1, Math.ceil(n / 8));
+  // As many band labels as fit (about 48 px each), always the last one (today, on a daily chart).
+  const every = Math.max(1, Math.ceil(n / Math.max(2, Math.floor(plotW / 48))));
   labels.forEach((label, i) => {
     if ((labels.length - 1 - i) % every !== 0) return;
     axes.append(

@@ -149,11 +149,13 @@ export function table(caption, headers, rows, empty = "Nothing yet.") {
           el(
             "tr",
             {},
-            row.map((cell, i) => el("td", { class: headers[i]?.num ? "num" : "" }, cell)),
+            row.map((cell, i) =>
+              el("td", { class: headers[i]?.num ? "num" : "", "data-label": headers[i]?.label }, cell),
+            ),
           ),
         ),
   );
-  return el("div", { class: "table-wrap" }, el("table", {}, el("caption", {}, caption), head, body));
+  return el("div", { class: "table-wrap" }, el("table", { class: "stack" }, el("caption", {}, caption), head, body));
 }
 
 /** The page's polite status line (aria-live) and its alert line for errors, with an optional retry. */

@@ -180,7 +180,7 @@ function showChart(daily) {
         values: micros.map((m) => m / 1_000_000),
         format: (value, i) => (i === undefined ? trimTick(value) : formatMicros(micros[i])),
       },
-      { name: "Calls", kind: "line", axis: "right", values: calls },
+      { name: "Calls", kind: "line", axis: "right", integer: true, values: calls },
     ],
   });
 }
