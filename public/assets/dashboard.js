@@ -70,7 +70,7 @@ async function signIn(event) {
   if (!balance.ok) {
     state.key = null;
     status.say("");
-    status.fail(balance.error);
+    status.fail(balance.error, () => $("signin-form").requestSubmit());
     $("api-key").focus();
     return;
   }
