@@ -25,13 +25,16 @@ const PAGE_HEADERS: Record<string, string> = {
   "x-frame-options": "DENY",
 };
 
+const ASSET_NAME = /^[a-z0-9-]+\.(?:js|css)$/;
+
+const notFound = (c: Context<HonoEnv>) =>
+  new ApiError("NOT_FOUND", `No route ${c.req.method} ${c.req.path}. The API reference is at /docs.`);
+
 /** One asset, fetched from Workers static assets (ASSETS) under `assetPath`, with the page headers. */
 async function serveAsset(c: Context<HonoEnv>, assetPath: string, cache: string): Promise<Response> {
   const url = new URL(assetPath, c.req.url);
   const res = await c.env.ASSETS.fetch(new Request(url, { method: c.req.method, headers: c.req.raw.headers }));
-  if (res.status === 404) {
-    throw new ApiError("NOT_FOUND", `No route ${c.req.method} ${c.req.path}. The API reference is at /docs.`);
-  }
+  if (res.status === 404) throw notFound(c);
   const headers = new Headers(res.headers);
   for (const [name, value] of Object.entries(PAGE_HEADERS)) headers.set(name, value);
   headers.set("cache-control", cache);
@@ -51,4 +54,9 @@ const ASSET_CACHE = "public, max-age=300";
 export const pagesRouter = createRouter()
   .get("/dashboard", (c) => serveAsset(c, "/dashboard/", HTML_CACHE))
   .get("/admin/dashboard", (c) => serveAsset(c, "/admin/", HTML_CACHE))
-  .get("/assets/:file{[a-z0-9-]+\\.(?:js|css)}", (c) => serveAsset(c, `/assets/${c.req.param("file")}`, ASSET_CACHE));
+  .get("/assets/:file", (c) => {
+    const file = c.req.param("file");
+    // Only the pages' own scripts and stylesheet (a plain `:file` keeps the 404/405 matcher exact).
+    if (!ASSET_NAME.test(file)) throw notFound(c);
+    return serveAsset(c, `/assets/${file}`, ASSET_CACHE);
+  });
