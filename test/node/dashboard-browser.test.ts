@@ -337,6 +337,97 @@ describe.skipIf(!haveChromium)("/dashboard in Chromium (wrangler dev)", () => {
     }
   }, 60_000);
 
+  it("rotating the key the page is signed in with switches the page to the new secret; revoking it signs out", async () => {
+    const key = `aib_self${crypto.randomUUID().replaceAll("-", "")}`;
+    await grant(key, 50);
+    const { context, page, errors } = await newPage();
+    try {
+      await signIn(page, key);
+      const row = page.locator("#keys-table tbody tr", { hasText: "this session" });
+      await row.waitFor();
+      await row.getByRole("button", { name: /^Rotate key/ }).click();
+      const dialog = page.locator("dialog#confirm");
+      expect(await dialog.textContent()).toContain("This is the key you are signed in with");
+      await dialog.getByRole("button", { name: "Rotate key" }).click();
+      await expect.poll(() => page.locator("[data-testid=secret]").textContent()).toMatch(/^aib_/);
+      const rotated = (await page.locator("[data-testid=secret]").textContent()) as string;
+      expect(await balanceStatus(key)).toBe(401);
+      expect(await inPage<string>(page, "sessionStorage.getItem('aib.dashboard.apiKey')")).toBe(rotated);
+      await page.getByRole("button", { name: "Refresh" }).click();
+      await expect.poll(() => page.getByRole("status").first().textContent()).toBe("Up to date.");
+      expect(await page.locator("#balance").textContent()).toBe("50.00");
+
+      await page
+        .locator("#keys-table tbody tr", { hasText: "this session" })
+        .getByRole("button", { name: /^Revoke key/ })
+        .click();
+      expect(await dialog.textContent()).toContain("you will be signed out");
+      await dialog.getByRole("button", { name: "Revoke key" }).click();
+      await page.getByLabel("API key", { exact: true }).waitFor({ state: "visible" });
+      expect(await inPage<number>(page, "sessionStorage.length")).toBe(0);
+      expect(await balanceStatus(rotated)).toBe(401);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
+  it("plans from GET /v1/plans are listed with the current one marked; the portal is explained when missing", async () => {
+    const portalProbe = await fetch(`${gateway.url}/v1/billing/portal`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}` },
+    });
+    await portalProbe.arrayBuffer();
+    const { context, page, errors } = await newPage();
+    try {
+      // The plan table's shape (src/billing/plans.ts), as GET /v1/plans lists it.
+      await page.route("**/v1/plans", (route) =>
+        route.fulfill({
+          status: 200,
+          contentType: "application/json",
+          body: JSON.stringify({
+            object: "list",
+            data: [
+              {
+                id: "free",
+                name: "Free",
+                requests_per_minute: 60,
+                concurrent_requests: 5,
+                monthly_allowance_credits: 0,
+                default: true,
+              },
+              {
+                id: "pro",
+                name: "Pro",
+                requests_per_minute: 600,
+                concurrent_requests: 20,
+                monthly_allowance_credits: 2000,
+                default: false,
+              },
+            ],
+          }),
+        }),
+      );
+      await signIn(page, KEY);
+      const plans = page.locator("#plans article");
+      await expect.poll(() => plans.count()).toBe(2);
+      expect(await page.locator("#plan").textContent()).toBe("Free");
+      expect(await plans.nth(0).textContent()).toContain("current");
+      expect(await plans.nth(0).getByRole("button").count()).toBe(0);
+      expect(await plans.nth(1).textContent()).toContain("2,000 credits a month");
+      expect(await plans.nth(1).textContent()).toContain("600 requests a minute");
+      expect(await plans.nth(1).getByRole("button", { name: "Subscribe to Pro" }).isVisible()).toBe(true);
+      if (portalProbe.status === 404) {
+        await page.getByRole("button", { name: "Manage subscription" }).click();
+        await expect.poll(() => page.locator("#portal-unavailable").textContent()).toContain("not available");
+        expect(await page.getByRole("button", { name: "Manage subscription" }).isHidden()).toBe(true);
+      }
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
+
   it("routes other branches provide are offered only where they answer (PayPal, plans)", async () => {
     const paypal = await fetch(`${gateway.url}/v1/billing/paypal/orders`, {
       method: "POST",
