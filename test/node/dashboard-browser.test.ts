@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type FakeStripe, startFakeStripe } from "../fakes/stripe.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fakes/upstream.ts";
 import { type DevServer, startDevServer } from "./helpers/wrangler-dev.ts";
@@ -20,7 +20,8 @@ if (!haveChromium) {
 const SCREENSHOT = join(import.meta.dirname, "..", "..", "docs", "screenshots", "dashboard.png");
 const ADMIN_SECRET = `dash-admin-${crypto.randomUUID()}`;
 const STRIPE_KEY = "sk_test_dashboardfakekey000000000000";
-const KEY = `aib_dash${crypto.randomUUID().replaceAll("-", "")}`;
+/** Each test's own key and account, granted 500 credits: no test sees another's ledger or rate limit. */
+let KEY = "";
 const today = () => new Date().toISOString().slice(0, 10);
 
 let openai: FakeUpstream;
@@ -67,6 +68,20 @@ async function newPage(
   return { context, page, errors };
 }
 
+async function chat(key: string): Promise<Response> {
+  const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "openai/gpt-4o-mini",
+      messages: [{ role: "user", content: `Say hi ${crypto.randomUUID()}` }],
+    }),
+  });
+  expect(res.status).toBe(200);
+  await res.text();
+  return res;
+}
+
 /** Runs a browser-side expression (the Node project has no DOM types). */
 const inPage = <T>(page: Page, expression: string) => page.evaluate(expression) as Promise<T>;
 
@@ -95,8 +110,12 @@ describe.skipIf(!haveChromium)("/dashboard in Chromium (wrangler dev)", () => {
       executablePath: CHROMIUM,
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
     });
-    await grant(KEY, 500);
   }, 120_000);
+
+  beforeEach(async () => {
+    KEY = `aib_dash${crypto.randomUUID().replaceAll("-", "")}`;
+    await grant(KEY, 500);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -193,18 +212,9 @@ describe.skipIf(!haveChromium)("/dashboard in Chromium (wrangler dev)", () => {
     const { context, page, errors } = await newPage();
     try {
       await signIn(page, KEY);
-      const chat = await fetch(`${gateway.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "openai/gpt-4o-mini",
-          messages: [{ role: "user", content: `Say hi ${crypto.randomUUID()}` }],
-        }),
-      });
-      expect(chat.status).toBe(200);
-      await chat.text();
-      const requestId = chat.headers.get("x-request-id") as string;
-      const charged = chat.headers.get("x-credits-charged") as string;
+      const answer = await chat(KEY);
+      const requestId = answer.headers.get("x-request-id") as string;
+      const charged = answer.headers.get("x-credits-charged") as string;
       expect(Number(charged)).toBeGreaterThan(0);
 
       await page.reload();
@@ -331,6 +341,13 @@ describe.skipIf(!haveChromium)("/dashboard in Chromium (wrangler dev)", () => {
         line_items: [{ quantity: "1", price_data: { unit_amount: "1500" } }],
       });
       expect(page.url()).toMatch(/^https:\/\/checkout\.stripe\.com\/c\/pay\/cs_test_[0-9a-f]+$/);
+      // Stripe sends the customer back to the success URL: the page says what happens next, still signed in.
+      const back = new URL(String(session?.form.success_url).replace("{CHECKOUT_SESSION_ID}", "cs_test_back"));
+      expect(`${back.origin}${back.pathname}`).toBe(`${gateway.url}/dashboard`);
+      await page.goto(back.href);
+      await expect.poll(() => page.locator("#notice").textContent()).toContain("your payment was received");
+      expect(page.url()).toBe(`${gateway.url}/dashboard`);
+      await expect.poll(() => page.locator("#balance").textContent()).toBe("500.00");
       expect(errors).toEqual([]);
     } finally {
       await context.close();
@@ -464,6 +481,16 @@ describe.skipIf(!haveChromium)("/dashboard in Chromium (wrangler dev)", () => {
     } finally {
       await phone.context.close();
     }
+    // Something to show: two calls and a second key.
+    await chat(KEY);
+    await chat(KEY);
+    const created = await fetch(`${gateway.url}/v1/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "production" }),
+    });
+    expect(created.status).toBe(201);
+    await created.arrayBuffer();
     const desktop = await newPage({ width: 1100, height: 900 });
     try {
       await signIn(desktop.page, KEY);

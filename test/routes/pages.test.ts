@@ -16,6 +16,10 @@ describe("the dashboard pages", () => {
     const html = await res.text();
     expect(html.match(/<script\b[^>]*>/g)).toEqual([`<script type="module" src="${script}">`]);
     expect(html).not.toMatch(/\sstyle=|\son[a-z]+=|https?:\/\//);
+    // The secret field has no name, so a form submitted without the script cannot put it in a URL.
+    const secretInput = /<input id="(?:api-key|admin-secret)"[^>]*>/.exec(html)?.[0] ?? "";
+    expect(secretInput).toContain('type="password"');
+    expect(secretInput).not.toMatch(/\sname=/);
   });
 
   it("the operator page is served without the admin secret, and even when ADMIN_SECRET is unset", async () => {
