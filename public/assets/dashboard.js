@@ -79,6 +79,10 @@ async function signIn(event) {
   showSignedIn(true);
   showBalance(balance.data);
   status.say("Signed in.");
+  if (new URLSearchParams(location.search).get("paypal") === "approved") {
+    await handleReturn();
+    await loadBalance();
+  }
   await loadRest();
   $("main").focus();
 }
@@ -512,11 +516,13 @@ async function loadPlans() {
         ),
         current || plan.default
           ? ""
-          : el(
-              "button",
-              { type: "button", onclick: () => subscribe(plan), "aria-label": `Subscribe to ${plan.name}` },
-              "Subscribe",
-            ),
+          : plan.purchasable === false
+            ? el("p", { class: "hint" }, "Not sold online: ask the operator.")
+            : el(
+                "button",
+                { type: "button", onclick: () => subscribe(plan), "aria-label": `Subscribe to ${plan.name}` },
+                "Subscribe",
+              ),
       );
     }),
   );
@@ -554,13 +560,16 @@ async function openPortal() {
   const portal = await api("/v1/billing/portal", { method: "POST" });
   if (!portal.ok) {
     status.say("");
+    if (portal.status === 404 && /subscri/i.test(portal.error.message)) {
+      // The route is there; this account has nothing to manage yet.
+      $("portal-unavailable").hidden = false;
+      $("portal-unavailable").textContent = "You have no subscription yet: subscribe to a plan above first.";
+      return;
+    }
     if (unavailable(portal)) {
       $("portal").hidden = true;
       $("portal-unavailable").hidden = false;
-      $("portal-unavailable").textContent =
-        portal.error.code === "NOT_FOUND" && portal.status === 404 && /subscri|customer/i.test(portal.error.message)
-          ? portal.error.message
-          : "Managing a subscription is not available on this gateway yet.";
+      $("portal-unavailable").textContent = "Managing a subscription is not available on this gateway yet.";
       return;
     }
     return failed(portal);
@@ -585,19 +594,29 @@ async function refresh() {
 async function handleReturn() {
   const params = new URLSearchParams(location.search);
   const notice = $("notice");
+  const paypal = params.get("paypal");
+  const order = params.get("token");
   let text = "";
   if (params.get("checkout") === "success") {
     text = "Thank you: your payment was received. The credits appear as soon as Stripe confirms it.";
   } else if (params.get("checkout") === "cancelled") {
     text = "Checkout cancelled: nothing was charged.";
-  } else if (params.get("token") && params.get("PayerID") && state.key) {
-    const capture = await api(`/v1/billing/paypal/orders/${encodeURIComponent(params.get("token"))}/capture`, {
-      method: "POST",
-    });
-    text = capture.ok
-      ? "Thank you: your PayPal payment was captured and the credits were added."
-      : `The PayPal payment could not be completed: ${capture.error.message}`;
-  } else if (params.has("token")) {
+  } else if (paypal === "approved" && order) {
+    // PayPal sends the buyer back with token=<order id>; the order is captured with the buyer's key.
+    if (!state.key) {
+      text = "Sign in with the key you paid for to finish the PayPal payment.";
+      notice.textContent = text;
+      notice.hidden = false;
+      return;
+    }
+    status.say("Completing the PayPal payment…");
+    const capture = await api(`/v1/billing/paypal/orders/${encodeURIComponent(order)}/capture`, { method: "POST" });
+    text = !capture.ok
+      ? `The PayPal payment could not be completed: ${capture.error.message}`
+      : capture.data.status === "pending"
+        ? "PayPal is holding the payment for review: the credits are added when PayPal completes it."
+        : `Thank you: your PayPal payment was captured and ${Number(capture.data.credits).toLocaleString("en-US")} credits were added.`;
+  } else if (paypal === "cancelled") {
     text = "PayPal checkout cancelled: nothing was charged.";
   }
   if (text) {
