@@ -177,7 +177,7 @@ function showDays(answer, from, to) {
       },
     ],
   });
-  const active = [...groups].sort((a, b) => String(b.key).localeCompare(String(a.key)));
+  const active = groups.filter(hasActivity).sort((a, b) => String(b.key).localeCompare(String(a.key)));
   $("by-day").replaceChildren(
     table(
       "By day, newest first (days with activity)",
@@ -185,6 +185,20 @@ function showDays(answer, from, to) {
       active.map((row) => [row.key, ...rowCells(row)]),
       "No activity in this period.",
     ),
+  );
+}
+
+const ZERO = /^-?0*(\.0*)?$/;
+
+/** A row with any call, amount or grant (the API may list every day of the period, idle ones too). */
+function hasActivity(row) {
+  return (
+    row.calls > 0 ||
+    ["provider_cost_usd", "usage_revenue_usd", "cash_revenue_usd", "margin_usd"].some(
+      (field) => typeof row[field] === "string" && !ZERO.test(row[field]),
+    ) ||
+    row.uncollected_micros > 0 ||
+    row.granted_micros > 0
   );
 }
 

@@ -14,7 +14,7 @@ const SVG = "http://www.w3.org/2000/svg";
 const MIN_WIDTH = 300;
 const MAX_WIDTH = 960;
 const HEIGHT = 240;
-const MARGIN = { top: 14, bottom: 40, left: 60, right: 16 };
+const MARGIN = { top: 14, bottom: 40, left: 44, right: 16 };
 const RIGHT_AXIS_MARGIN = 48;
 const TICKS = 4;
 
@@ -57,22 +57,25 @@ export function renderChart(container, { title, description, labels, series }) {
   const width = Math.round(Math.min(MAX_WIDTH, Math.max(MIN_WIDTH, container.clientWidth || 640)));
   const id = `chart-${chartCount}`;
   const hasRight = series.some((s) => s.axis === "right");
-  const right = hasRight ? RIGHT_AXIS_MARGIN : MARGIN.right;
-  const plotW = width - MARGIN.left - right;
-  const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
-  const n = Math.max(labels.length, 1);
-  const band = plotW / n;
+  const formatOf = (s) => s.format ?? defaultFormat;
   const axisMax = (axis) =>
     Math.max(0, ...series.filter((s) => (s.axis ?? "left") === axis).flatMap((s) => s.values.map((v) => v || 0)));
   const integerAxis = (axis) => series.filter((s) => (s.axis ?? "left") === axis).every((s) => s.integer);
   const left = scaleFor(axisMax("left"), integerAxis("left"));
   const rightScale = hasRight ? scaleFor(axisMax("right"), integerAxis("right")) : null;
+  const leftSeries = series.find((s) => (s.axis ?? "left") === "left");
+  const leftTicks = left.ticks.map((tick) => String(leftSeries ? formatOf(leftSeries)(tick) : tick));
+  // Room for the longest tick label (about 6.5 px a character at the axis font size).
+  const leftPad = Math.max(MARGIN.left, Math.ceil(Math.max(...leftTicks.map((t) => t.length)) * 6.5 + 12));
+  const right = hasRight ? RIGHT_AXIS_MARGIN : MARGIN.right;
+  const plotW = width - leftPad - right;
+  const plotH = HEIGHT - MARGIN.top - MARGIN.bottom;
+  const n = Math.max(labels.length, 1);
+  const band = plotW / n;
   const y = (value, axis = "left") => {
     const scale = axis === "right" && rightScale ? rightScale : left;
     return MARGIN.top + plotH - (Math.max(0, value || 0) / scale.top) * plotH;
   };
-  const formatOf = (s) => s.format ?? defaultFormat;
-
   const root = svg("svg", {
     viewBox: `0 0 ${width} ${HEIGHT}`,
     role: "img",
@@ -85,18 +88,11 @@ export function renderChart(container, { title, description, labels, series }) {
 
   // Grid and left axis.
   const axes = svg("g", { class: "axis", "aria-hidden": "true" });
-  const leftSeries = series.find((s) => (s.axis ?? "left") === "left");
-  for (const tick of left.ticks) {
+  left.ticks.forEach((tick, i) => {
     const ty = y(tick);
-    axes.append(svg("line", { x1: MARGIN.left, x2: width - right, y1: ty, y2: ty, class: "grid" }));
-    axes.append(
-      svg(
-        "text",
-        { x: MARGIN.left - 6, y: ty + 4, "text-anchor": "end" },
-        leftSeries ? formatOf(leftSeries)(tick) : tick,
-      ),
-    );
-  }
+    axes.append(svg("line", { x1: leftPad, x2: width - right, y1: ty, y2: ty, class: "grid" }));
+    axes.append(svg("text", { x: leftPad - 6, y: ty + 4, "text-anchor": "end" }, leftTicks[i]));
+  });
   if (rightScale) {
     const rightSeries = series.find((s) => s.axis === "right");
     for (const tick of rightScale.ticks) {
@@ -109,12 +105,10 @@ export function renderChart(container, { title, description, labels, series }) {
     );
     if (rightSeries) root.dataset.rightAxis = rightSeries.name;
   }
-  axes.append(
-    svg("line", { x1: MARGIN.left, x2: MARGIN.left, y1: MARGIN.top, y2: MARGIN.top + plotH, class: "domain" }),
-  );
+  axes.append(svg("line", { x1: leftPad, x2: leftPad, y1: MARGIN.top, y2: MARGIN.top + plotH, class: "domain" }));
   axes.append(
     svg("line", {
-      x1: MARGIN.left,
+      x1: leftPad,
       x2: width - right,
       y1: MARGIN.top + plotH,
       y2: MARGIN.top + plotH,
@@ -128,7 +122,7 @@ export function renderChart(container, { title, description, labels, series }) {
     axes.append(
       svg(
         "text",
-        { x: MARGIN.left + band * (i + 0.5), y: HEIGHT - MARGIN.bottom + 16, "text-anchor": "middle" },
+        { x: leftPad + band * (i + 0.5), y: HEIGHT - MARGIN.bottom + 16, "text-anchor": "middle" },
         shortLabel(label),
       ),
     );
@@ -138,7 +132,7 @@ export function renderChart(container, { title, description, labels, series }) {
   // One hover area per band, under the marks: its tooltip sums up every series for that label.
   const hits = svg("g", { class: "hit" });
   labels.forEach((label, i) => {
-    const rect = svg("rect", { x: MARGIN.left + band * i, y: MARGIN.top, width: band, height: plotH });
+    const rect = svg("rect", { x: leftPad + band * i, y: MARGIN.top, width: band, height: plotH });
     rect.append(
       svg("title", {}, `${label}: ${series.map((s) => `${s.name} ${formatOf(s)(s.values[i] ?? 0, i)}`).join(", ")}`),
     );
@@ -154,7 +148,7 @@ export function renderChart(container, { title, description, labels, series }) {
       const value = s.values[i] ?? 0;
       const top = y(value, s.axis);
       const rect = svg("rect", {
-        x: MARGIN.left + band * i + band * 0.1 + barWidth * k,
+        x: leftPad + band * i + band * 0.1 + barWidth * k,
         y: top,
         width: barWidth,
         height: Math.max(0, MARGIN.top + plotH - top),
@@ -169,12 +163,12 @@ export function renderChart(container, { title, description, labels, series }) {
 
   for (const s of series.filter((one) => one.kind === "line")) {
     const group = svg("g", { class: `line series-${series.indexOf(s)}`, "data-series": s.name });
-    const points = labels.map((_, i) => `${MARGIN.left + band * (i + 0.5)},${y(s.values[i] ?? 0, s.axis)}`);
+    const points = labels.map((_, i) => `${leftPad + band * (i + 0.5)},${y(s.values[i] ?? 0, s.axis)}`);
     group.append(svg("polyline", { points: points.join(" "), fill: "none" }));
     labels.forEach((label, i) => {
       const value = s.values[i] ?? 0;
       const dot = svg("circle", {
-        cx: MARGIN.left + band * (i + 0.5),
+        cx: leftPad + band * (i + 0.5),
         cy: y(value, s.axis),
         r: 3,
         "data-label": label,

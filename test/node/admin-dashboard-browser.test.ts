@@ -63,6 +63,16 @@ function cannedAnalytics(url: URL) {
     uncollected_micros: 1404,
     granted_micros: 500_000_000,
   });
+  const idle = {
+    calls: 0,
+    provider_cost_usd: "0.00",
+    usage_revenue_micros: 0,
+    usage_revenue_usd: "0.00",
+    cash_revenue_usd: "0.00",
+    margin_usd: "0.00",
+    uncollected_micros: 0,
+    granted_micros: 0,
+  };
   const keys: Record<string, string[]> = {
     day: [url.searchParams.get("to") ?? "", url.searchParams.get("from") ?? ""],
     provider: ["openai", "anthropic"],
@@ -75,7 +85,11 @@ function cannedAnalytics(url: URL) {
     to: url.searchParams.get("to"),
     group_by: groupBy,
     totals: row(7, "1.000000000000000000001", "1.80"),
-    groups: (keys[groupBy] ?? []).map((key, i) => ({ key, ...row(4 - i, i ? "0.25" : "0.75", i ? "0.45" : "1.35") })),
+    groups: [
+      ...(keys[groupBy] ?? []).map((key, i) => ({ key, ...row(4 - i, i ? "0.25" : "0.75", i ? "0.45" : "1.35") })),
+      // An idle day, as the API lists every day of the period.
+      ...(groupBy === "day" ? [{ key: "2026-11-02", ...idle }] : []),
+    ],
     top_accounts: [
       { account_id: "acct_top_one", charged_micros: 1_350_000, calls: 4 },
       { account_id: "rapidapi:someone", charged_micros: 450_000, calls: 3 },
@@ -180,6 +194,8 @@ describe.skipIf(!haveChromium)("/admin/dashboard in Chromium (wrangler dev)", ()
         expect(await row.count(), section).toBe(1);
         expect(await row.textContent(), section).toContain("$0.80000000000000000001");
       }
+      // Idle days are left out of the table (the chart has every day).
+      expect(await page.locator("#by-day tbody tr").count()).toBe(2);
       const top = await page.locator("#top-accounts tbody tr").allTextContents();
       expect(top).toEqual(["acct_top_one1.354", "rapidapi:someone0.453"]);
 
