@@ -254,7 +254,8 @@ describe.skipIf(!haveChromium)("/admin/dashboard in Chromium (wrangler dev)", ()
         })
         .toBeGreaterThanOrEqual(1);
       await page.getByRole("button", { name: "Show" }).click();
-      await expect.poll(() => page.locator("#t-calls").textContent()).toBe(answer.totals.calls.toLocaleString("en-US"));
+      await expect.poll(() => page.locator("#status").textContent()).toBe(`Analytics from ${from} to ${to}.`);
+      expect(await page.locator("#t-calls").textContent()).toBe(answer.totals.calls.toLocaleString("en-US"));
       expect(await page.locator("#t-cost").textContent()).toBe(`$${answer.totals.provider_cost_usd}`);
       expect(await page.locator("#t-usage").textContent()).toBe(`$${answer.totals.usage_revenue_usd}`);
       expect(await page.locator("#t-margin").textContent()).toMatch(/^−?\$\d/);
