@@ -33,6 +33,7 @@ describe("the dashboard pages", () => {
     for (const [asset, type] of [
       ["/assets/chart.js", /javascript/],
       ["/assets/common.js", /javascript/],
+      ["/assets/csv.js", /javascript/],
       ["/assets/app.css", /^text\/css/],
     ] as const) {
       const res = await gw(asset);
