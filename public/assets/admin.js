@@ -88,7 +88,8 @@ async function load() {
   ]);
   if (!byDay.ok) {
     status.say("");
-    if (byDay.status === 401) signOut();
+    // A secret that stopped working signs out; a mistyped one stays in the field to correct.
+    if (byDay.status === 401 && sessionStorage.getItem(STORAGE_KEY) !== null) signOut();
     status.fail(explainFailure(byDay), load);
     return false;
   }

@@ -134,6 +134,18 @@ describe.skipIf(!haveChromium)("/admin/dashboard in Chromium (wrangler dev)", ()
       await expect.poll(() => page.getByRole("alert").textContent()).toContain("This admin secret was not accepted");
       expect(await page.locator("#app").isHidden()).toBe(true);
       expect(await inPage<number>(page, "sessionStorage.length")).toBe(0);
+
+      // A gateway without ADMIN_SECRET answers 404 on every admin route: the page says so.
+      await page.route("**/admin/analytics?*", (route) =>
+        route.fulfill({
+          status: 404,
+          contentType: "application/json",
+          body: JSON.stringify({ error: { message: "No route", type: "not_found_error", code: "NOT_FOUND" } }),
+        }),
+      );
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect.poll(() => page.getByRole("alert").textContent()).toContain("no ADMIN_SECRET set");
+      expect(await page.locator("#app").isHidden()).toBe(true);
       expect(errors).toEqual([]);
     } finally {
       await context.close();
