@@ -12,6 +12,7 @@ import { healthRouter } from "./routes/health/health.index.ts";
 import { imagesRouter } from "./routes/images/images.index.ts";
 import { keysRouter } from "./routes/keys/keys.index.ts";
 import { modelsRouter } from "./routes/models/models.index.ts";
+import { pagesRouter } from "./routes/pages/pages.index.ts";
 import { plansRouter } from "./routes/plans/plans.index.ts";
 import { usageRouter } from "./routes/usage/usage.index.ts";
 import { webhooksRouter } from "./routes/webhooks/webhooks.index.ts";
@@ -21,6 +22,7 @@ export function buildApp(): AppOpenAPI {
   const app = createApp();
   configureOpenAPI(app);
   app.get("/", (c) => c.redirect("/docs", 302));
+  app.route("/", pagesRouter);
   // Public, so mounted before /v1/* authentication.
   app.route("/", plansRouter);
   app.use("/v1/*", authenticate(), rateLimit());

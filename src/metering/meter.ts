@@ -4,7 +4,7 @@ import { ApiError } from "../lib/errors.ts";
 import { log } from "../lib/log.ts";
 import { formatCredits } from "../lib/money.ts";
 import type { RateLimitTable, RateWindow } from "../stores/limit-ports.ts";
-import type { ReserveResult, Store } from "../stores/ports.ts";
+import type { Store } from "../stores/ports.ts";
 import { creditHeaders } from "./call-context.ts";
 import type { CatalogEntry } from "./catalog-types.ts";
 import { type CallProgress, type Hold, insufficientCredits } from "./hold.ts";
