@@ -26,6 +26,7 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { createClient } from "redis";
 import { startFakeUpstream } from "../../test/fakes/upstream.ts";
+import { GENEROUS_PLANS } from "../../test/helpers/bindings.ts";
 import { findRedis, redisAnswers, startUpstashLocal } from "../../test/node/helpers/redis.ts";
 import { freePort, startDevServer } from "../../test/node/helpers/wrangler-dev.ts";
 import { guard, onStop, stopAll, track } from "../bench/children.ts";
@@ -253,6 +254,8 @@ async function main(): Promise<boolean> {
     vars: {
       ...storeVars,
       ADMIN_SECRET: adminSecret,
+      // The load test measures the books, not the rate limiter: limits it cannot reach.
+      PLANS: GENEROUS_PLANS,
       OPENAI_API_KEY: "sk-load-fake",
       OPENAI_BASE_URL: `${openai.url}/v1`,
       ANTHROPIC_API_KEY: "sk-ant-load-fake",

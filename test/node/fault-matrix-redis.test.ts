@@ -10,6 +10,7 @@ import * as rapidScripts from "../../src/stores/redis/rapidapi-scripts.ts";
 import * as scripts from "../../src/stores/redis/scripts.ts";
 import { type FakeStripe, startFakeStripe } from "../fakes/stripe.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fakes/upstream.ts";
+import { GENEROUS_PLANS } from "../helpers/bindings.ts";
 import {
   type AnsweredCall,
   type Books,
@@ -120,6 +121,8 @@ describe.skipIf(!found)("fault matrix (Redis, wrangler dev)", () => {
       vars: {
         UPSTASH_REDIS_REST_URL: proxy.url,
         UPSTASH_REDIS_REST_TOKEN: endpoint.token,
+        // The matrix polls balances: limits it cannot reach by accident.
+        PLANS: GENEROUS_PLANS,
         OPENAI_API_KEY: "sk-fake-gateway-key",
         OPENAI_BASE_URL: `${providerProxy.url}/v1`,
         ADMIN_SECRET,

@@ -16,7 +16,7 @@ async function plans(res: Response): Promise<PlanList> {
 
 describe("GET /v1/plans", () => {
   it("lists the default table without a key: limits, allowance, nothing purchasable until prices are set", async () => {
-    const list = await plans(await gw("/v1/plans"));
+    const list = await plans(await gwWith({ PLANS: undefined }, "/v1/plans"));
     expect(list.default_plan).toBe("free");
     expect(list.data.map((p) => p.id)).toEqual(["free", "pro", "ultra", "mega"]);
     expect(list.data[1]).toEqual({
