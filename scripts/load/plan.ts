@@ -9,7 +9,7 @@ export type Provider = (typeof PROVIDERS)[number];
 export const MODELS: Record<Provider, string> = {
   openai: "openai/gpt-4o-mini",
   anthropic: "anthropic/claude-haiku-4-5",
-  google: "google/gemini-2.5-flash",
+  google: "google/gemini-3.5-flash",
 };
 
 /** A 5xx the fake has a recorded body for, per provider (test/fixtures/<provider>/errors/). */
