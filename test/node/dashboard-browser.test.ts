@@ -159,6 +159,9 @@ describe.skipIf(!haveChromium)("/dashboard in Chromium (wrangler dev)", () => {
       await page.keyboard.press("Enter");
       await expect.poll(() => page.locator("#balance").textContent()).toBe("500.00");
       expect(await inPage<string | null>(page, "sessionStorage.getItem('aib.dashboard.apiKey')")).toBe(KEY);
+      // Signing in ends by moving focus to the main region (after the usage and keys load): wait
+      // for it, or a Tab pressed earlier has its focus taken back.
+      await expect.poll(() => inPage<string>(page, "document.activeElement?.id ?? ''")).toBe("main");
       // The focus ring is drawn for keyboard users.
       let tag = "";
       for (let i = 0; i < 5 && tag !== "BUTTON" && tag !== "A"; i++) {
