@@ -22,10 +22,11 @@ export const balance: AppRouteHandler<typeof getBalance> = async (c) => {
       200,
     );
   }
-  // Side by side, so the answer waits for one round trip; the balance re-checks the key.
-  const [b, account] = await Promise.all([
+  // The limiter's step already read the account's plan (the one its limits came from): no second read.
+  const counted = c.var.rateWindow?.plan;
+  const [b, recorded] = await Promise.all([
     store.ledger.balance(caller.account_id, now(), caller.key),
-    store.accounts.get(caller.account_id),
+    counted ?? store.accounts.get(caller.account_id).then((account) => account?.plan),
   ]);
   const available = b.balance_micros - b.held_micros;
   return c.json(
@@ -35,7 +36,7 @@ export const balance: AppRouteHandler<typeof getBalance> = async (c) => {
       credits_micros: available,
       held_micros: b.held_micros,
       source: "key" as const,
-      plan: plans.forAccount(account?.plan).id,
+      plan: plans.forAccount(recorded).id,
     },
     200,
   );
