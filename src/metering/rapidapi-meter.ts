@@ -22,6 +22,8 @@ export const RAPIDAPI_BILLING_HEADER = "x-rapidapi-billing";
  * header covers what was owed before it; its own cost is accrued at its end and billed by the next
  * answer. If the store cannot take the accrual, the answer bills 0 and the accrual is retried in
  * the background without billing, so the next answer bills it: nothing is lost, nothing billed twice.
+ * A billing step that timed out may still have landed (a slow store): its retry says so
+ * (`billing_lost`), and the store gives the credits that step billed back to owed.
  * With limits, `open` counts the call against the plan's rate limits and marks it in flight (one
  * store step); its accrual removes the marker in its own step, a call that accrues nothing drops it.
  */
@@ -30,6 +32,8 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
   private readonly callId = `call_${randomHex(16)}`;
   private work: Promise<unknown> | null = null;
   private markEnded: () => void = () => {};
+  /** Background steps beside the call's own accrual (a stream header's lost billing), kept alive by `ended`. */
+  private readonly aside: Promise<unknown>[] = [];
   readonly ended: Promise<void>;
 
   private readonly deps: MeterDeps;
@@ -45,11 +49,14 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
     this.requestId = requestId;
     this.billingObject = billingObject;
     this.hold = hold;
-    this.ended = new Promise((resolve) => {
+    const accrued = new Promise<void>((resolve) => {
       this.markEnded = resolve;
     });
+    this.ended = accrued.then(() => Promise.all(this.aside)).then(() => undefined);
   }
 
+  /** A stream's headers (its billing) went out before its end: its own accrual bills nothing. */
+  private headersSent = false;
   /** Whether a store marker counts this call in flight (dropped when the call accrues nothing). */
   private marked = false;
   /** The request window `open` counted the call in (null without limits). */
@@ -96,6 +103,36 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
     );
   }
 
+  /**
+   * Stores, in the background and without billing, a step whose answer billed 0; past the quick
+   * retries it goes to the ledger queue. `billingLost`: the step first tried to bill and did not
+   * come back, so if it landed after all, the store gives back what it billed.
+   */
+  private later(callId: string, charge: UsageCharge | null, billingLost: boolean): Promise<void> {
+    const { store, now } = this.deps;
+    const at = now();
+    const accrual = {
+      call_id: callId,
+      charge,
+      bill: false,
+      plan: this.caller.plan,
+      ...(billingLost ? { billing_lost: true } : {}),
+    };
+    return retried(() => store.rapidapi.accrue(this.caller.account_id, accrual, at)).then(
+      () => undefined,
+      (error: unknown) => {
+        log("error", "rapidapi accrual not stored", {
+          request_id: this.requestId,
+          call_id: callId,
+          charged_micros: charge?.amount_micros ?? 0,
+          error: error instanceof ApiError ? error.code : "unknown",
+        });
+        const message = { kind: "accrue" as const, account_id: this.caller.account_id, accrual, at };
+        return queueEnding(this.deps.ledgerQueue, message, this.requestId);
+      },
+    );
+  }
+
   private chargeOf(usage: UsageRecord, priced: Priced, micros: number, notes: UsageNotes = {}): UsageCharge {
     const recorded = Object.fromEntries(Object.entries(usage).filter(([, n]) => n)) as Record<string, number>;
     for (const [name, count] of Object.entries(notes)) {
@@ -112,19 +149,10 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
   }
 
   /** Accrues in the background, without billing: the next answer bills it. */
-  private accrueLater(charge: UsageCharge): void {
-    const at = this.deps.now();
-    const accrual = { call_id: this.callId, charge, bill: false, plan: this.caller.plan };
-    this.work = this.accrue(this.callId, charge, false).then(this.markEnded, (error: unknown) => {
-      log("error", "rapidapi accrual not stored", {
-        request_id: this.requestId,
-        call_id: this.callId,
-        charged_micros: charge.amount_micros,
-        error: error instanceof ApiError ? error.code : "unknown",
-      });
-      const message = { kind: "accrue" as const, account_id: this.caller.account_id, accrual, at };
-      queueEnding(this.deps.ledgerQueue, message, this.requestId).finally(this.markEnded);
-    });
+  private accrueLater(charge: UsageCharge, billingLost: boolean): void {
+    const work = this.later(this.callId, charge, billingLost);
+    this.work = work;
+    work.finally(this.markEnded);
   }
 
   async settle(usage: UsageRecord, notes?: UsageNotes): Promise<Record<string, string>> {
@@ -136,6 +164,11 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
       throw usageOutOfRange();
     }
     const charge = this.chargeOf(usage, priced, priced.micros, notes);
+    // A stream's answer has gone out: its cost is owed, billed by the next answer.
+    if (this.headersSent) {
+      this.accrueLater(charge, false);
+      return this.header(0);
+    }
     const billed = this.accrue(this.callId, charge, true);
     this.work = billed;
     try {
@@ -143,9 +176,10 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
       this.markEnded();
       return this.header(outcome.billed_credits);
     } catch {
-      // The store is down past the retries: bill nothing now; the accrual waits for the store.
+      // The store is down (or slow) past the retries: bill nothing now; the accrual waits for the
+      // store, and gives back what this step billed if it landed after all.
       this.work = null;
-      this.accrueLater(charge);
+      this.accrueLater(charge, true);
       return this.header(0);
     }
   }
@@ -162,7 +196,7 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
       this.endWithoutAccrual();
       return;
     }
-    this.accrueLater(this.chargeOf(usage, priced, Math.min(priced.micros, this.hold.micros)));
+    this.accrueLater(this.chargeOf(usage, priced, Math.min(priced.micros, this.hold.micros)), false);
   }
 
   /** Nothing was held: a failed call owes nothing. */
@@ -172,11 +206,15 @@ export class RapidApiMeter<H extends Hold = Hold> implements CallMeter<H> {
   }
 
   async streamHeaders(): Promise<Record<string, string>> {
+    const callId = `bill_${this.callId}`;
+    this.headersSent = true;
     try {
-      const outcome = await this.accrue(`bill_${this.callId}`, null, true);
+      const outcome = await this.accrue(callId, null, true);
       return this.header(outcome.billed_credits);
     } catch {
-      return this.header(0); // owed credits stay owed, billed by a later answer
+      // Owed credits stay owed, billed by a later answer; if this step landed late, it is undone.
+      this.aside.push(this.later(callId, null, true));
+      return this.header(0);
     }
   }
 }

@@ -16,6 +16,13 @@ export interface RapidApiAccrual {
   bill: boolean;
   /** The subscriber's plan (X-RapidAPI-Subscription), kept on the account. */
   plan: string | null;
+  /**
+   * The answer for this call went out billing 0 because its billing step (same `call_id`) did not
+   * come back in time. If that step did land, the store took it after the gateway stopped waiting:
+   * the credits it billed were never reported, so they go back to owed (the next answer bills them),
+   * once. If it did not land, this step takes its place and a late copy of it replays.
+   */
+  billing_lost?: boolean;
 }
 
 export interface RapidApiOutcome {

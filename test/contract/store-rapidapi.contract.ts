@@ -66,6 +66,58 @@ export function rapidApiContract(makeStore: () => Store) {
       expect(await store.ledger.entries(account, { limit: 10 }, null)).toHaveLength(1);
     });
 
+    it("a billing step that landed after its answer went out billing 0: the lost-billing retry gives its credits back to owed, once", async () => {
+      const store = makeStore();
+      const account = rapidUser();
+      const call = { call_id: "late", charge: charge(1_500_000), plan: null };
+      // The billing step lands, but the gateway stopped waiting: its answer said Credits=0.
+      const landed = await store.rapidapi.accrue(account, { ...call, bill: true }, T0);
+      expect(landed).toMatchObject({ status: "applied", billed_credits: 2, unbilled_micros: -500_000 });
+      const retry = { ...call, bill: false, billing_lost: true };
+      const undone = await store.rapidapi.accrue(account, retry, T0);
+      expect(undone).toMatchObject({ status: "replayed", billed_credits: 0, unbilled_micros: 1_500_000 });
+      // Delivered again (a queue delivers at least once), and the late first step replayed: nothing changes.
+      expect(await store.rapidapi.accrue(account, retry, T0)).toMatchObject({
+        billed_credits: 0,
+        unbilled_micros: 1_500_000,
+      });
+      expect(await store.rapidapi.accrue(account, { ...call, bill: true }, T0)).toMatchObject({
+        status: "replayed",
+        billed_credits: 0,
+        unbilled_micros: 1_500_000,
+      });
+      expect(await store.rapidapi.report(account, "2026-11-24", "2026-11-24")).toEqual([
+        { date: "2026-11-24", calls: 1, accrued_micros: 1_500_000, billed_credits: 0 },
+      ]);
+      // The next answer bills them: billed = ceil(total), the call in the ledger once.
+      const next = await store.rapidapi.accrue(
+        account,
+        { call_id: "next", charge: charge(200_000), bill: true, plan: null },
+        T0,
+      );
+      expect(next).toMatchObject({ billed_credits: 2, unbilled_micros: -300_000, accrued_micros: 1_700_000 });
+      expect(await store.ledger.entries(account, { limit: 10 }, null)).toHaveLength(2);
+      expect(await store.rapidapi.report(account, "2026-11-24", "2026-11-24")).toEqual([
+        { date: "2026-11-24", calls: 2, accrued_micros: 1_700_000, billed_credits: 2 },
+      ]);
+    });
+
+    it("a lost-billing retry that lands before its late billing step: the call accrues once, unbilled, and the late step replays without billing", async () => {
+      const store = makeStore();
+      const account = rapidUser();
+      await store.rapidapi.accrue(account, { call_id: "owed", charge: charge(700_000), bill: false, plan: null }, T0);
+      const retry = { call_id: "stream-bill", charge: null, bill: false, plan: null, billing_lost: true };
+      expect(await store.rapidapi.accrue(account, retry, T0)).toMatchObject({
+        status: "applied",
+        billed_credits: 0,
+        unbilled_micros: 700_000,
+      });
+      const late = await store.rapidapi.accrue(account, { ...retry, bill: true, billing_lost: false }, T0);
+      expect(late).toMatchObject({ status: "replayed", billed_credits: 0, unbilled_micros: 700_000 });
+      const next = await store.rapidapi.accrue(account, { call_id: "n", charge: null, bill: true, plan: null }, T0);
+      expect(next).toMatchObject({ billed_credits: 1, unbilled_micros: -300_000 });
+    });
+
     it("50 concurrent billing steps bill every µcr exactly once", async () => {
       const store = makeStore();
       const account = rapidUser();

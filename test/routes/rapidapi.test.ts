@@ -78,6 +78,22 @@ describe("RapidAPI metering: X-RapidAPI-Billing", () => {
     });
   });
 
+  it("a stream bills nothing at its end (its answer has gone out): its whole cost is owed, and the next answer bills it", async () => {
+    const name = user();
+    // A fresh subscriber's first call is a stream: nothing owed before it, so its header bills 0.
+    const stream = await chat(name, { model: "openai/gpt-4o-mini", stream: true });
+    await stream.text();
+    expect(billed(stream)).toBe(0);
+    const { micros } = await accrued(name, 1);
+    expect(micros).toBeGreaterThan(0);
+    const owed = (await (await gw("/v1/balance", { headers: rapid(name) })).json()) as Record<string, unknown>;
+    expect(owed).toMatchObject({ accrued_micros: micros, unbilled_micros: micros });
+    const next = await chat(name, { model: "openai/gpt-4o-mini" });
+    await next.text();
+    const after = await accrued(name, 2);
+    expect(billed(next)).toBe(ceilCredits(after.micros));
+  });
+
   it("50 concurrent calls from one subscriber bill every µcr exactly once", async () => {
     const name = user();
     const answers = await Promise.all(

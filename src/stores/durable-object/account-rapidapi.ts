@@ -42,6 +42,13 @@ export class AccountRapidApi {
       "SELECT credits FROM rapid_calls WHERE call_id = ?",
       accrual.call_id,
     );
+    if (prior && accrual.billing_lost && prior.credits > 0) {
+      // Billed by a step whose answer was lost: the credits go back to owed, once.
+      sql.exec("UPDATE account SET unbilled = unbilled + ? WHERE one = 1", prior.credits * MICROS_PER_CREDIT);
+      sql.exec("UPDATE rapid_billed SET credits = credits - ? WHERE day = ?", prior.credits, utcDay(now));
+      sql.exec("UPDATE rapid_calls SET credits = 0 WHERE call_id = ?", accrual.call_id);
+      return this.outcome("replayed", 0);
+    }
     if (prior) return this.outcome("replayed", prior.credits);
     this.ledger.ensure(accountId, "rapidapi", accrual.plan, now);
     if (accrual.plan !== null) sql.exec("UPDATE account SET plan = ? WHERE one = 1", accrual.plan);

@@ -8,7 +8,8 @@ import { HELPERS } from "./lua-helpers.ts";
  * The call's accrual also ends it: its in-flight marker (limit-scripts.ts) goes in the same step.
  * KEYS: acct, ledger, idem, daily, analytics usage (an:u:<day>), analytics accounts (an:a:<day>), inflight.
  * ARGV: call id, amount µcr ('' bills only), bill (1/0), account id, plan ('' for none), now, entry json,
- * UTC day, provider, model, cost nano-USD, cost atto-USD remainder.
+ * UTC day, provider, model, cost nano-USD, cost atto-USD remainder, billing lost (1/0).
+ * A billing-lost step replaying a call that billed credits gives them back to owed, once.
  */
 export const ACCRUE = `${HELPERS}${ANALYTICS_LUA}
 local acct, ledger, idem, daily = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
@@ -19,7 +20,16 @@ local function outcome(status, credits)
   return {status, fmt(credits), v[2] or '0', fmt(-tonumber(v[1] or '0'))}
 end
 local prior = redis.call('HGET', idem, 'rapid:' .. call)
-if prior then return outcome('replayed', tonumber(prior)) end
+if prior then
+  local billed = tonumber(prior)
+  if ARGV[13] == '1' and billed > 0 then
+    redis.call('HINCRBY', acct, 'unbilled', fmt(billed * 1000000))
+    redis.call('HINCRBY', daily, 'b:' .. day, fmt(-billed))
+    redis.call('HSET', idem, 'rapid:' .. call, '0')
+    return outcome('replayed', 0)
+  end
+  return outcome('replayed', billed)
+end
 ensure(acct, ARGV[4], 'rapidapi', now)
 if ARGV[5] ~= '' then redis.call('HSET', acct, 'plan', ARGV[5]) end
 if ARGV[2] ~= '' then

@@ -40,6 +40,7 @@ export function redisRapidApi(redis: Redis, layout: RedisLayout): RapidApiBillin
             json,
             utcDay(now),
             ...(charge ? costArgs(charge) : ["", "", "0", "0"]),
+            accrual.billing_lost ? "1" : "0",
           ],
         );
         return {
