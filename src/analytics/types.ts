@@ -28,7 +28,7 @@ export interface UsageAggregate {
 
 /** Money events per (day, source, plan); µcr fields mirror ledger entries by reason. */
 export interface MoneyMetrics {
-  /** Cents paid for purchases that granted credits. */
+  /** Cents paid: credit purchases that granted credits, and paid subscription invoices. */
   purchase_cents: number;
   purchase_micros: number;
   /** Cents given back to customers: refunds (the increase of a payment's refunded amount) and disputes opened. */

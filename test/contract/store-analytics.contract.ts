@@ -132,6 +132,41 @@ export function analyticsContract(makeStore: () => Store) {
       expect(moneyBy(after.money, [])).toEqual(moneyBy(before.money, []));
     });
 
+    it("count a paid subscription invoice's cents as cash once per invoice, with its allowance granted or not", async () => {
+      const store = makeStore();
+      const t = freshDay();
+      const day = utcDay(t);
+      const s: Account = { id: acct(), source: "key", plan: null };
+      await store.accounts.create({ id: s.id, source: "key", plan: null }, t);
+      const invoice = (invoiceId: string, credits: number, cents: number, eventId = id("evt")) => ({
+        event_id: eventId,
+        event_type: "invoice.paid",
+        invoice_id: invoiceId,
+        plan_id: "pro",
+        amount_micros: credits * CREDIT,
+        amount_paid_cents: cents,
+        changed_at: t,
+      });
+      const monthly = invoice(id("in"), 2_000, 2_900);
+      await store.payments.planAllowance(s.id, monthly, t);
+      // A proration invoice: paid, no allowance (no ledger entry), still cash.
+      await store.payments.planAllowance(s.id, invoice(id("in"), 0, 450), t);
+      // The same event again, and the same invoice under another event id: nothing more.
+      expect((await store.payments.planAllowance(s.id, monthly, t)).status).toBe("replayed");
+      await store.payments.planAllowance(s.id, { ...monthly, event_id: id("evt") }, t);
+      // A credit purchase beside it, so the sum covers both kinds of cash.
+      await store.payments.purchase(s.id, payment(1_000).purchase(), t);
+      const data = await eventually(
+        () => store.analytics.read(day, day, 10),
+        (found) => moneyBy(found.money, [])[""]?.purchase_cents === 2_900 + 450 + 1_000,
+      );
+      expect(moneyBy(data.money, [])[""]).toEqual({
+        purchase_cents: 2_900 + 450 + 1_000,
+        purchase_micros: 1_000 * CREDIT,
+        granted_micros: 2_000 * CREDIT,
+      });
+    });
+
     it("count disputes: what they take back and what a won one gives back, in cents and µcr, once", async () => {
       const store = makeStore();
       const t = freshDay();

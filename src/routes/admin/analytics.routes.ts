@@ -13,7 +13,10 @@ export const AnalyticsRowSchema = z
     provider_cost_usd: usd("What the providers charged for the calls, at list price", "12.345678"),
     usage_revenue_micros: z.number().int().openapi({ description: "µcr charged for usage", example: 2_222_222_040 }),
     usage_revenue_usd: usd("The usage revenue in USD (µcr × STRIPE_PRICE_USD_PER_CREDIT ÷ 10⁶)", "22.2222204"),
-    cash_revenue_usd: usd("Purchases paid, net of refunds and disputes (won disputes added back)", "50.00"),
+    cash_revenue_usd: usd(
+      "Payments received (credit purchases and subscription invoices), net of refunds and disputes (won disputes added back)",
+      "50.00",
+    ),
     margin_usd: usd("usage_revenue_usd − provider_cost_usd", "9.876542"),
     uncollected_micros: z.number().int().openapi({
       description: "Usage the balance could not pay plus claw-backs it could not cover, µcr",

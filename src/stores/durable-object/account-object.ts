@@ -358,8 +358,16 @@ export class AccountObject extends DurableObject {
   }
 
   planAllowance(accountId: string, request: PlanAllowanceRequest, now: number): PaymentResult {
-    return this.tracked(accountId, `payment:${request.event_id}`, now, () =>
-      this.subscriptions.planAllowance(accountId, request, now),
+    return this.tracked(
+      accountId,
+      `payment:${request.event_id}`,
+      now,
+      () => this.subscriptions.planAllowance(accountId, request, now),
+      // The invoice's cents are cash revenue, once per invoice, whether or not it grants an allowance.
+      (result) =>
+        result.status === "applied" && result.outcome === "granted"
+          ? { purchase_cents: request.amount_paid_cents }
+          : {},
     );
   }
 

@@ -151,6 +151,7 @@ export function redisPayments(redis: Redis, layout: RedisLayout): Payments {
           record("invoice already granted"),
           entry("plan_allowance", `stripe:${request.invoice_id}`, paid, now),
           entry("clawback", "stripe:owed", paid, now),
+          String(paid),
         ]);
         return toResult(accountId, reply);
       }),

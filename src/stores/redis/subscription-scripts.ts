@@ -21,8 +21,8 @@ end
 /**
  * KEYS: acct, ledger, idem, pay, pevents, holds, hexp, owing, analytics money (an:m:<day>).
  * ARGV: event id, invoice id, plan id, amount, changed at, now, record json (plan set), record json
- * (plan change stale), record json (invoice already granted), allowance entry json, collected-owed json.
- * Answers as PURCHASE.
+ * (plan change stale), record json (invoice already granted), allowance entry json, collected-owed json,
+ * cents paid (cash revenue, counted once per invoice, allowance or not). Answers as PURCHASE.
  */
 export const PLAN_ALLOWANCE = `${PLAN_HELPERS}
 local acct, ledger, idem, pay, pevents, holds, hexp = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
@@ -44,10 +44,11 @@ end
 redis.call('HSET', pay, 'v:' .. invoice, event)
 local applied = apply_plan(acct, plan, changed_at)
 local collected = 0
+local dims = an_dims(acct)
+an_money(KEYS[9], dims, 'purchase_cents', tonumber(ARGV[12]))
 if amount > 0 then
   write(acct, ledger, idem, 'payment:' .. event .. ':plan_allowance', amount, '', ARGV[10])
   collected = collect(acct, ledger, idem, pay, KEYS[8], event, ARGV[11])
-  local dims = an_dims(acct)
   an_entry(KEYS[9], dims, 'plan_allowance', amount)
   an_money(KEYS[9], dims, 'clawback_micros', collected)
 end
