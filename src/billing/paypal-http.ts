@@ -25,8 +25,17 @@ export interface PayPalHttp {
   api(op: string, call: Call): Promise<Answer>;
   /** The answer's body in the schema, when it is a success; else the failure as the gateway's code. */
   expect<T extends z.ZodType>(op: string, answer: Answer, schema: T): z.infer<T>;
-  /** Logs PayPal's failure (scrubbed) and maps it to PROVIDER_ERROR or PROVIDER_RATE_LIMITED. */
+  /** Logs PayPal's failure (scrubbed) and maps it to PROVIDER_ERROR, PROVIDER_TIMEOUT or PROVIDER_RATE_LIMITED. */
   failure(op: string, answer: Answer | null, cause?: unknown): ApiError;
+}
+
+/** A body that is not JSON (an HTML error page, nothing) reads as null: the schema check then fails. */
+function parseJson(text: string): unknown {
+  try {
+    return text === "" ? null : JSON.parse(text);
+  } catch {
+    return null;
+  }
 }
 
 /** PayPal's REST transport: JSON over fetch with the client-credentials token, cached until it expires. */
@@ -51,6 +60,13 @@ export function createPayPalHttp(config: Config, deps: PayPalDeps): PayPalHttp {
     if (answer?.status === 429) {
       return new ApiError("PROVIDER_RATE_LIMITED", "PayPal is rate limiting the gateway; retry shortly.");
     }
+    if (answer === null && cause instanceof Error && cause.name === "TimeoutError") {
+      // PayPal may have done the work: a retry is safe (the same PayPal-Request-Id answers the same result).
+      return new ApiError(
+        "PROVIDER_TIMEOUT",
+        "PayPal did not answer in time; nothing was granted yet. Retry shortly: a retry is safe.",
+      );
+    }
     // 409: a request with the same PayPal-Request-Id is still being processed.
     const healing = answer === null || answer.status >= 500 || answer.status === 409;
     return new ApiError(
@@ -63,25 +79,19 @@ export function createPayPalHttp(config: Config, deps: PayPalDeps): PayPalHttp {
   }
 
   async function send(op: string, call: Call, authorization: string): Promise<Answer> {
-    let res: Response;
     try {
-      res = await deps.fetch(`${base}${call.path}`, {
+      const res = await deps.fetch(`${base}${call.path}`, {
         method: call.method,
         headers: { authorization, accept: "application/json", ...call.headers },
         ...(call.body === undefined ? {} : { body: call.body }),
         signal: AbortSignal.timeout(config.UPSTREAM_TIMEOUT_MS),
       });
+      // The timeout covers the body too: one that stalls or breaks mid-way is a failure to reach PayPal.
+      const text = await res.text();
+      return { status: res.status, body: parseJson(text) };
     } catch (error) {
       throw failure(op, null, error);
     }
-    const text = await res.text().catch(() => "");
-    let body: unknown = null;
-    try {
-      body = text === "" ? null : JSON.parse(text);
-    } catch {
-      body = null;
-    }
-    return { status: res.status, body };
   }
 
   async function fetchToken(): Promise<string> {

@@ -18,6 +18,10 @@
 //   GET  /__fake/tokens?client_id=<id>    {count}: token requests made with that client id
 //   POST /__fake/tokens/revoke            {client_id}: its tokens answer 401 from now on
 //   GET  /__fake/requests?marker=<text>   recorded API requests whose path or raw body contains the text
+//   POST /__fake/stall                    {marker, mode: "headers"|"body"}: the next API request whose path
+//                                         contains the marker never answers ("headers", not applied), or is
+//                                         applied and answers its headers and half its body, then holds
+//                                         (both end after 10 s)
 import { randomBytes, randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -60,6 +64,12 @@ export async function startFakePayPal(credentials: {
   const requests: PayPalRequest[] = [];
   let base = "";
 
+  const stalls: { marker: string; mode: "headers" | "body" }[] = [];
+  /** Holds a stalled answer's socket until the client leaves, at most 10 s. */
+  const hold = (res: ServerResponse) => {
+    const timer = setTimeout(() => res.destroy(), 10_000);
+    res.on("close", () => clearTimeout(timer));
+  };
   const send = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { "content-type": "application/json", "paypal-debug-id": randomBytes(7).toString("hex") });
     res.end(body === undefined ? "" : JSON.stringify(body));
@@ -282,6 +292,10 @@ export async function startFakePayPal(credentials: {
       const marker = url.searchParams.get("marker") ?? "";
       return { status: 200, body: requests.filter((r) => r.rawBody.includes(marker) || r.path.includes(marker)) };
     }
+    if (path === "/__fake/stall" && method === "POST") {
+      stalls.push({ marker: String(body.marker), mode: body.mode === "body" ? "body" : "headers" });
+      return { status: 200, body: {} };
+    }
     if (path === "/__fake/tokens") {
       return { status: 200, body: { count: tokenCounts.get(url.searchParams.get("client_id") ?? "") ?? 0 } };
     }
@@ -401,7 +415,16 @@ export async function startFakePayPal(credentials: {
     }
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
     requests.push({ method, path: url.pathname, headers, rawBody });
+    const stall = stalls.findIndex((s) => url.pathname.includes(s.marker));
+    const mode = stall >= 0 ? stalls.splice(stall, 1)[0]?.mode : undefined;
+    if (mode === "headers") return hold(res);
     const answer = api(method, url.pathname, headers, rawBody);
+    if (mode === "body") {
+      const text = JSON.stringify(answer.body);
+      res.writeHead(answer.status, { "content-type": "application/json", "content-length": String(text.length) });
+      res.write(text.slice(0, Math.floor(text.length / 2)));
+      return hold(res);
+    }
     return send(res, answer.status, answer.body);
   }
 

@@ -62,6 +62,8 @@ export function paypalControl(baseUrl: string) {
     revokeTokens: (clientId: string) => call("/__fake/tokens/revoke", { client_id: clientId }),
     addClient: (clientId: string, clientSecret: string, expiresIn: number) =>
       call("/__fake/clients", { client_id: clientId, client_secret: clientSecret, expires_in: expiresIn }),
+    /** The next API request whose path contains `marker` stalls: before its headers, or mid-body (applied). */
+    stall: (marker: string, mode: "headers" | "body") => call("/__fake/stall", { marker, mode }),
     requests: (marker: string) =>
       call<{ method: string; path: string; headers: Record<string, string>; rawBody: string }[]>(
         `/__fake/requests?marker=${encodeURIComponent(marker)}`,

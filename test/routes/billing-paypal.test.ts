@@ -195,6 +195,24 @@ describe("POST /v1/billing/paypal/orders/{id}/capture", () => {
     expect((await balanceOf(other.key)).credits).toBe(0);
   });
 
+  it("504 PROVIDER_TIMEOUT, retryable, when PayPal stalls before answering or mid-answer; the retry grants once", async () => {
+    for (const mode of ["headers", "body"] as const) {
+      const { key } = await newAccount();
+      const orderId = await approvedOrder(key, 400);
+      // "headers": PayPal never answers the capture; "body": it captured, and its answer stops half-way.
+      await paypal.stall(`/${orderId}/capture`, mode);
+      const res = await captureOrder(key, orderId);
+      const error = await expectError(res, 504, "PROVIDER_TIMEOUT");
+      expect(error.message).toMatch(/retry is safe/);
+      expect(res.headers.get("x-should-retry")).toBe("true");
+      expect((await balanceOf(key)).credits).toBe(0);
+      // The retry (the same PayPal-Request-Id) answers the capture, granted once.
+      expect(await captured(key, orderId)).toMatchObject({ status: "completed", credits: 400 });
+      expect((await balanceOf(key)).credits).toBe(400);
+      expect((await ledger(key)).filter((e) => e.reason === "purchase")).toHaveLength(1);
+    }
+  });
+
   it("404 for an order PayPal does not have", async () => {
     const { key } = await newAccount();
     await expectError(await captureOrder(key, "0AB12345CD678901E"), 404, "NOT_FOUND");

@@ -27,6 +27,7 @@ export const paypalWebhook = createRoute({
       "INVALID_REQUEST",
       "PAYLOAD_TOO_LARGE",
       "PROVIDER_ERROR",
+      "PROVIDER_TIMEOUT",
       "PROVIDER_RATE_LIMITED",
       "BILLING_NOT_CONFIGURED",
       "STORE_UNAVAILABLE",
