@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { components } from "../../openapi/schema.d.ts";
+import { chat, prompt, settledAccount } from "../helpers/chat.ts";
 import { bearer, expectError, gwWith, json, newAccount, rapid } from "../helpers/gateway.ts";
 import { PLANS } from "../helpers/plans.ts";
-import { chat, prompt, settledAccount } from "../helpers/chat.ts";
 import {
   delivered,
   paymentEvents,
