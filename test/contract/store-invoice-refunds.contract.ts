@@ -128,15 +128,21 @@ export function invoiceRefundsContract(makeStore: () => Store) {
       expect(events.find((e) => e.event_id === refund.event_id)).toMatchObject({ account_id: account });
     });
 
-    it("a refund of an invoice the store has not granted is pending and takes nothing", async () => {
+    it("a refund of an invoice not granted yet is pending; a refund event after the grant takes the cumulative share", async () => {
       const store = makeStore();
       const account = await newAccount(store, 300 * CREDIT);
       const inv = invoicePayment(2_000, 2_900);
-      expect(await store.payments.adjust(account, inv.refund(2_900), T0)).toMatchObject({
+      expect(await store.payments.adjust(account, inv.refund(1_000), T0)).toMatchObject({
         outcome: "pending",
         changed_micros: 0,
       });
       expect(await balance(store, account)).toBe(300 * CREDIT);
+      await store.payments.planAllowance(account, inv.paid(), T0);
+      expect(await store.payments.adjust(account, inv.refund(1_000), T0)).toMatchObject({
+        outcome: "clawed_back",
+        changed_micros: -SHARE_OF_1000_CENTS,
+      });
+      expect(await balance(store, account)).toBe(2_300 * CREDIT - SHARE_OF_1000_CENTS);
     });
   });
 }
