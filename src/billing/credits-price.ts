@@ -39,13 +39,4 @@ export function parseCredits(value: string | undefined): number | null {
 
 export const creditsMicros = (credits: number) => credits * MICROS_PER_CREDIT;
 
-/**
- * The share of a purchase that `partCents` of the `wholeCents` paid stands for, in µcr, rounded up
- * (a refund of the whole payment is the whole purchase, exactly). Exact integer maths.
- */
-export function shareMicros(purchasedMicros: number, partCents: number, wholeCents: number): number {
-  if (wholeCents <= 0 || partCents <= 0) return 0;
-  const part = BigInt(Math.min(partCents, wholeCents));
-  const whole = BigInt(wholeCents);
-  return Number((BigInt(purchasedMicros) * part + whole - 1n) / whole);
-}
+export { shareMicros } from "../lib/money.ts";

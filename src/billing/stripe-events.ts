@@ -11,7 +11,7 @@ import {
   usableAccount,
 } from "./stripe-event-context.ts";
 import { ChargeSchema, DisputeSchema, SessionSchema, type StripeEvent } from "./stripe-event-types.ts";
-import { applySubscriptionEvent, SUBSCRIPTION_EVENTS } from "./stripe-subscription-events.ts";
+import { applySubscriptionEvent, invoicePaymentOf, SUBSCRIPTION_EVENTS } from "./stripe-subscription-events.ts";
 
 /** The events to enable on the Stripe webhook endpoint; others are acknowledged and ignored. */
 export const HANDLED_EVENTS = [
@@ -53,11 +53,13 @@ async function onSession(event: StripeEvent, ctx: EventContext): Promise<EventOu
   return outcomeOf(ctx, ref, account, result);
 }
 
-type Purchase = { account: string | null; credits: number | null; paid_cents: number };
+/** A credit purchase (its credits), or a subscription invoice's payment (its invoice; the store knows its allowance). */
+type Purchase = { account: string | null; credits: number | null; paid_cents: number; invoice_id?: string };
 
 /**
  * Whose purchase a charge or dispute is, and of how many credits: from the object's metadata (a
- * charge carries its payment intent's), else from the payment intent itself (disputes carry none).
+ * charge carries its payment intent's), else from the payment intent itself (disputes carry none),
+ * else the subscription invoice the payment intent paid.
  */
 async function purchaseOf(
   ctx: EventContext,
@@ -70,16 +72,26 @@ async function purchaseOf(
   if (account && credits !== null && paidCents !== null) return { account, credits, paid_cents: paidCents };
   const facts = await ctx.stripe.paymentIntent(intent);
   if (!facts) return { account: null, credits: null, paid_cents: paidCents ?? 0 };
-  return {
+  const purchase = {
     account: usableAccount(facts.metadata.account_id),
     credits: parseCredits(facts.metadata.credits),
     paid_cents: facts.amount_cents,
   };
+  if (purchase.account && purchase.credits !== null) return purchase;
+  const invoice = await invoicePaymentOf(ctx, intent);
+  return invoice ? { ...invoice, credits: null } : purchase;
 }
 
 async function adjust(ctx: EventContext, ref: Ref, purchase: Purchase, adjustment: PaymentAdjustment) {
-  if (!purchase.account || purchase.credits === null) return unassigned(ctx, ref, "not a credit purchase");
-  return outcomeOf(ctx, ref, purchase.account, await ctx.store.payments.adjust(purchase.account, adjustment, ctx.now));
+  if (!purchase.account || (purchase.credits === null && purchase.invoice_id === undefined)) {
+    return unassigned(
+      ctx,
+      ref,
+      purchase.invoice_id ? "no account for the subscription invoice" : "not a credit purchase",
+    );
+  }
+  const linked = purchase.invoice_id === undefined ? adjustment : { ...adjustment, invoice_id: purchase.invoice_id };
+  return outcomeOf(ctx, ref, purchase.account, await ctx.store.payments.adjust(purchase.account, linked, ctx.now));
 }
 
 async function onRefund(event: StripeEvent, ctx: EventContext): Promise<EventOutcome> {

@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import { MICROS_PER_CREDIT } from "../lib/money.ts";
 import type { Plan } from "./plans.ts";
 import {
@@ -42,6 +43,32 @@ async function accountOf(
   return customer ? usableAccount(await ctx.stripe.customerAccount(customer)) : null;
 }
 
+type Invoice = z.infer<typeof InvoiceSchema>;
+
+/** Whose invoice it is: the subscription's metadata copied onto it, else its customer's. */
+const invoiceAccount = (ctx: EventContext, invoice: Invoice) =>
+  accountOf(
+    ctx,
+    invoice.parent?.subscription_details?.metadata ?? invoice.subscription_details?.metadata ?? {},
+    invoice.customer,
+  );
+
+/**
+ * The subscription invoice a payment intent paid, for a refund or dispute of that payment: whose it
+ * is, the invoice (the store knows the allowance it granted) and what the payment paid. Null when the
+ * payment paid no invoice.
+ */
+export async function invoicePaymentOf(
+  ctx: EventContext,
+  paymentIntent: string,
+): Promise<{ account: string | null; invoice_id: string; paid_cents: number } | null> {
+  const found = await ctx.stripe.invoicePayment(paymentIntent);
+  const invoice = found && InvoiceSchema.safeParse(found.invoice);
+  if (!found || !invoice?.success) return null;
+  const account = await invoiceAccount(ctx, invoice.data);
+  return { account, invoice_id: invoice.data.id, paid_cents: found.amount_paid_cents };
+}
+
 const priceOf = (line: InvoiceLine) => line.pricing?.price_details?.price ?? line.price;
 const proration = (line: InvoiceLine) => Boolean(line.parent?.subscription_item_details?.proration ?? line.proration);
 
@@ -64,8 +91,7 @@ function invoicePlan(ctx: EventContext, lines: InvoiceLine[]): Plan | undefined 
 async function onInvoicePaid(event: StripeEvent, ctx: EventContext): Promise<EventOutcome> {
   const invoice = parse(InvoiceSchema, event);
   const ref: Ref = { event_id: event.id, event_type: event.type, reference: invoice.id };
-  const metadata = invoice.parent?.subscription_details?.metadata ?? invoice.subscription_details?.metadata ?? {};
-  const account = await accountOf(ctx, metadata, invoice.customer);
+  const account = await invoiceAccount(ctx, invoice);
   if (!account) return unassigned(ctx, ref, "no account in the subscription's metadata or the customer's");
   const plan = invoicePlan(ctx, invoice.lines?.data ?? []);
   if (!plan) return recordOn(ctx, account, ref, "no line with a price of a plan in PLANS");
@@ -92,8 +118,7 @@ async function onInvoicePaid(event: StripeEvent, ctx: EventContext): Promise<Eve
 async function onInvoiceFailed(event: StripeEvent, ctx: EventContext): Promise<EventOutcome> {
   const invoice = parse(InvoiceSchema, event);
   const ref: Ref = { event_id: event.id, event_type: event.type, reference: invoice.id };
-  const metadata = invoice.parent?.subscription_details?.metadata ?? invoice.subscription_details?.metadata ?? {};
-  const account = await accountOf(ctx, metadata, invoice.customer);
+  const account = await invoiceAccount(ctx, invoice);
   const note = `payment failed (attempt ${invoice.attempt_count ?? 1}); Stripe retries and reports the subscription's status`;
   return account ? recordOn(ctx, account, ref, note) : unassigned(ctx, ref, note);
 }

@@ -15,6 +15,12 @@ export interface SubscriptionCheckoutRequest {
   idempotency_key: string;
 }
 
+/** A subscription invoice's payment: the invoice as Stripe answers it (read with InvoiceSchema) and what the payment paid of it. */
+export interface InvoicePaymentFacts {
+  invoice: unknown;
+  amount_paid_cents: number;
+}
+
 /** Subscriptions: the account's customer, Checkout in subscription mode, the billing portal. */
 export interface StripeSubscriptions {
   /**
@@ -28,7 +34,15 @@ export interface StripeSubscriptions {
   subscribe(request: SubscriptionCheckoutRequest): Promise<{ id: string; url: string }>;
   /** A billing portal session for the customer (change or cancel the subscription, invoices, payment method). */
   portal(request: { customer: string; return_url: string }): Promise<{ url: string }>;
+  /**
+   * The invoice a payment intent paid, through the Invoice Payments API (neither charges nor payment
+   * intents name their invoice since API version 2025-03-31); null when it paid none.
+   */
+  invoicePayment(paymentIntent: string): Promise<InvoicePaymentFacts | null>;
 }
+
+const missing = (error: unknown) =>
+  error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "resource_missing";
 
 export function stripeSubscriptions(connected: () => Stripe): StripeSubscriptions {
   return {
@@ -50,7 +64,7 @@ export function stripeSubscriptions(connected: () => Stripe): StripeSubscription
         if (customer.deleted) return null;
         return customer.metadata?.account_id ?? null;
       } catch (error) {
-        if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "resource_missing") return null;
+        if (missing(error)) return null;
         throw stripeFailure(error, "customers.retrieve");
       }
     },
@@ -89,6 +103,29 @@ export function stripeSubscriptions(connected: () => Stripe): StripeSubscription
         return { url: session.url };
       } catch (error) {
         throw stripeFailure(error, "billingPortal.sessions.create");
+      }
+    },
+
+    async invoicePayment(paymentIntent) {
+      const stripe = connected();
+      let payments: Stripe.ApiList<Stripe.InvoicePayment>;
+      try {
+        payments = await stripe.invoicePayments.list({
+          payment: { type: "payment_intent", payment_intent: paymentIntent },
+        });
+      } catch (error) {
+        if (missing(error)) return null;
+        throw stripeFailure(error, "invoicePayments.list");
+      }
+      // amount_paid is null until the payment is paid.
+      const paid = payments.data.find((payment) => payment.amount_paid !== null);
+      if (!paid) return null;
+      const id = typeof paid.invoice === "string" ? paid.invoice : paid.invoice.id;
+      try {
+        return { invoice: await stripe.invoices.retrieve(id), amount_paid_cents: paid.amount_paid ?? 0 };
+      } catch (error) {
+        if (missing(error)) return null;
+        throw stripeFailure(error, "invoices.retrieve");
       }
     },
   };

@@ -4,6 +4,17 @@ export const MICROS_PER_CREDIT = 1_000_000;
 /** The largest grant or purchase accepted in one step, in credits. */
 export const MAX_CREDITS_PER_STEP = 1_000_000_000;
 
+/**
+ * The share of a purchase that `partCents` of the `wholeCents` paid stands for, in µcr, rounded up
+ * (a refund of the whole payment is the whole purchase, exactly). Exact integer maths.
+ */
+export function shareMicros(purchasedMicros: number, partCents: number, wholeCents: number): number {
+  if (wholeCents <= 0 || partCents <= 0) return 0;
+  const part = BigInt(Math.min(partCents, wholeCents));
+  const whole = BigInt(wholeCents);
+  return Number((BigInt(purchasedMicros) * part + whole - 1n) / whole);
+}
+
 /** "12.345", "0.000001", "-3": exact decimal credits from integer micros. */
 export function formatCredits(micros: number): string {
   const sign = micros < 0 ? "-" : "";

@@ -43,8 +43,20 @@ export interface PurchaseRequest extends PaymentEventRef {
   amount_micros: number;
 }
 
-/** Refunds carry the payment's cumulative refunded share; the largest seen is kept. */
-export type PaymentAdjustment = PaymentEventRef & { payment_intent: string; amount_paid_cents: number } & (
+/**
+ * Refunds carry the payment's cumulative refunded share; the largest seen is kept. A refund or
+ * dispute of a subscription invoice's payment names the invoice (`invoice_id`): the store links the
+ * payment intent to the allowance that invoice granted (as planAllowance stored it) and takes the
+ * shares of that allowance itself, `target_micros` unread: allowance x cents / amount_paid_cents,
+ * rounded up as shareMicros. An invoice that granted nothing moves nothing (`unchanged`); one the
+ * store has not granted yet is recorded `pending` and takes nothing (a later refund event of the
+ * intent, once the invoice is granted, takes the cumulative share).
+ */
+export type PaymentAdjustment = PaymentEventRef & {
+  payment_intent: string;
+  amount_paid_cents: number;
+  invoice_id?: string;
+} & (
     | { kind: "refund"; refunded_cents: number; target_micros: number }
     /** A dispute opened (or closed lost): its share is clawed back, once per dispute; the account is flagged. */
     | { kind: "dispute"; dispute_id: string; disputed_cents: number; target_micros: number }

@@ -57,7 +57,8 @@ export interface Account {
   plan: string | null;
 }
 
-export type Cash = Partial<Pick<MoneyMetrics, "refunded_cents" | "recovered_cents">>;
+/** Cash no ledger entry carries: refunds and disputes in cents, and a subscription invoice's cents (purchase_cents). */
+export type Cash = Partial<Pick<MoneyMetrics, "purchase_cents" | "refunded_cents" | "recovered_cents">>;
 
 /**
  * What the aggregates must say, from the ledger entries alone, plus the cash the refund and dispute
@@ -119,7 +120,7 @@ export function expectedFrom(
       day,
       source,
       plan: plan || null,
-      purchase_cents: 0,
+      purchase_cents: cash.purchase_cents ?? 0,
       purchase_micros: 0,
       refunded_cents: cash.refunded_cents ?? 0,
       recovered_cents: cash.recovered_cents ?? 0,

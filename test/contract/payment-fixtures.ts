@@ -1,4 +1,4 @@
-import type { PaymentAdjustment, PurchaseRequest } from "../../src/stores/payment-ports.ts";
+import type { PaymentAdjustment, PlanAllowanceRequest, PurchaseRequest } from "../../src/stores/payment-ports.ts";
 import type { Store } from "../../src/stores/ports.ts";
 import { acct, charge, fund, hold, T0 } from "./contract-helpers.ts";
 
@@ -64,4 +64,49 @@ export function paymentHelpers() {
     await store.ledger.settle(account, id, charge(micros), T0);
   };
   return { newAccount, balance, spend };
+}
+
+/**
+ * A subscription invoice paid `cents` granting `credits` (0: a trial or proration invoice), and the
+ * refund and dispute events of the payment intent that paid it: they name the invoice and carry no
+ * target (the store takes the share of the allowance it granted).
+ */
+export function invoicePayment(credits = 2_000, cents = 2_900) {
+  const invoiceId = id("in");
+  const intent = id("pi");
+  const paid = (eventId = id("evt")): PlanAllowanceRequest => ({
+    event_id: eventId,
+    event_type: "invoice.paid",
+    invoice_id: invoiceId,
+    plan_id: "pro",
+    amount_micros: credits * CREDIT,
+    amount_paid_cents: cents,
+    changed_at: T0,
+  });
+  const base = { payment_intent: intent, amount_paid_cents: cents, invoice_id: invoiceId };
+  const refund = (refundedCents: number, eventId = id("evt")): PaymentAdjustment => ({
+    ...base,
+    event_id: eventId,
+    event_type: "charge.refunded",
+    kind: "refund",
+    refunded_cents: refundedCents,
+    target_micros: 0,
+  });
+  const dispute = (disputeId: string, disputed = cents, eventId = id("evt")): PaymentAdjustment => ({
+    ...base,
+    event_id: eventId,
+    event_type: "charge.dispute.created",
+    kind: "dispute",
+    dispute_id: disputeId,
+    disputed_cents: disputed,
+    target_micros: 0,
+  });
+  const won = (disputeId: string, eventId = id("evt")): PaymentAdjustment => ({
+    ...base,
+    event_id: eventId,
+    event_type: "charge.dispute.closed",
+    kind: "dispute_won",
+    dispute_id: disputeId,
+  });
+  return { invoiceId, intent, paid, refund, dispute, won };
 }

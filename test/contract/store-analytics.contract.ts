@@ -13,7 +13,7 @@ import {
   usageBy,
 } from "./analytics-sums.ts";
 import { acct, charge, hold } from "./contract-helpers.ts";
-import { CREDIT, id, payment } from "./payment-fixtures.ts";
+import { CREDIT, id, invoicePayment, payment } from "./payment-fixtures.ts";
 
 /** Per-day aggregates: part of the one store contract, run against every adapter. */
 export function analyticsContract(makeStore: () => Store) {
@@ -164,6 +164,39 @@ export function analyticsContract(makeStore: () => Store) {
         purchase_cents: 2_900 + 450 + 1_000,
         purchase_micros: 1_000 * CREDIT,
         granted_micros: 2_000 * CREDIT,
+      });
+    });
+
+    it("count a subscription invoice's refund: its cents and the allowance's share taken back, once", async () => {
+      const store = makeStore();
+      const t = freshDay();
+      const day = utcDay(t);
+      const s: Account = { id: acct(), source: "key", plan: "pro" };
+      await store.accounts.create({ id: s.id, source: "key", plan: s.plan }, t);
+      const inv = invoicePayment(2_000, 2_900);
+      await store.payments.planAllowance(s.id, inv.paid(), t);
+      const refund = inv.refund(2_900);
+      await store.payments.adjust(s.id, refund, t);
+      expect((await store.payments.adjust(s.id, refund, t)).status).toBe("replayed");
+      // The same cumulative refund under another event id, and a late smaller one: nothing more.
+      await store.payments.adjust(s.id, inv.refund(2_900), t);
+      await store.payments.adjust(s.id, inv.refund(1_000), t);
+      const entries = await store.ledger.entries(s.id, { limit: 50 }, null);
+      const expected = expectedFrom([{ account: s, entries }], {
+        [`${day}|key|pro`]: { purchase_cents: 2_900, refunded_cents: 2_900 },
+      });
+      const data = await eventually(
+        () => store.analytics.read(day, day, 10),
+        (found) => matches(found, expected),
+      );
+      expect(moneyBy(data.money, ["day", "source", "plan"])).toEqual(
+        moneyBy(expected.money, ["day", "source", "plan"]),
+      );
+      expect(moneyBy(data.money, [])[""]).toEqual({
+        purchase_cents: 2_900,
+        granted_micros: 2_000 * CREDIT,
+        refunded_cents: 2_900,
+        clawback_micros: 2_000 * CREDIT,
       });
     });
 

@@ -3,6 +3,7 @@ import type { Store } from "../../src/stores/ports.ts";
 import { acct, charge, fund, hold, T0 } from "./contract-helpers.ts";
 import { analyticsContract } from "./store-analytics.contract.ts";
 import { disputesContract } from "./store-disputes.contract.ts";
+import { invoiceRefundsContract } from "./store-invoice-refunds.contract.ts";
 import { keysContract } from "./store-keys.contract.ts";
 import { limitsContract } from "./store-limits.contract.ts";
 import { paymentsContract } from "./store-payments.contract.ts";
@@ -262,6 +263,7 @@ export function storeContract(name: string, makeStore: () => Store) {
     rapidApiContract(makeStore);
     limitsContract(makeStore);
     subscriptionsContract(makeStore);
+    invoiceRefundsContract(makeStore);
     analyticsContract(makeStore);
   });
 }

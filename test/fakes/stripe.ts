@@ -4,6 +4,9 @@
 //   POST /v1/checkout/sessions          creates a session: payment mode (and, eagerly, its payment
 //                                        intent) or subscription mode (a price and a known customer)
 //   GET  /v1/payment_intents/<id>        a payment intent created so or registered by a test
+//   GET  /v1/invoice_payments?payment[type]=payment_intent&payment[payment_intent]=<id>
+//                                        the invoice payments of a registered invoice made with that intent
+//   GET  /v1/invoices/<id>               an invoice registered by a test
 //   POST /v1/customers                   creates a customer (Idempotency-Key honoured, as for sessions)
 //   GET  /v1/customers/<id>              a customer created so or registered by a test
 //   POST /v1/billing_portal/sessions     a portal session for a known customer
@@ -11,7 +14,10 @@
 //   GET  /__fake/requests?marker=<text>  recorded requests whose raw body contains the text
 //   POST /__fake/payment_intents         registers a payment intent (JSON body)
 //   POST /__fake/customers               registers a customer (JSON body)
-//   POST /__fake/fail                    {"marker", "status"}: checkouts whose body holds the marker answer that status
+//   POST /__fake/invoices                {"invoice", "payment_intent"}: registers a paid invoice (as GET answers
+//                                        it) and its invoice payment, made with that payment intent
+//   POST /__fake/fail                    {"marker", "status"}: requests whose body or URL holds the marker answer
+//                                        that status (creates and lookups alike); status 0 lifts the marker's failures
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -64,6 +70,8 @@ export async function startFakeStripe(secretKey: string): Promise<FakeStripe> {
   const requests: StripeRequest[] = [];
   const intents = new Map<string, Json>();
   const customers = new Map<string, Json>();
+  const invoices = new Map<string, Json>();
+  const invoicePayments: Json[] = [];
   const replays = new Map<string, { body: string; status: number; answer: Json }>();
   const failures: { marker: string; status: number }[] = [];
 
@@ -184,8 +192,33 @@ export async function startFakeStripe(secretKey: string): Promise<FakeStripe> {
       customers.set(String(customer.id), { object: "customer", metadata: {}, ...customer });
       return send(res, 200, customer);
     }
+    if (url.pathname === "/__fake/invoices") {
+      const { invoice, payment_intent } = JSON.parse(rawBody) as { invoice: Json; payment_intent: string };
+      invoices.set(String(invoice.id), { object: "invoice", ...invoice });
+      invoicePayments.push({
+        id: newId("inpay"),
+        object: "invoice_payment",
+        amount_paid: invoice.amount_paid,
+        amount_requested: invoice.amount_paid,
+        created: Math.floor(Date.now() / 1000),
+        currency: invoice.currency ?? "usd",
+        invoice: invoice.id,
+        is_default: true,
+        livemode: false,
+        payment: { type: "payment_intent", payment_intent },
+        status: "paid",
+        status_transitions: { canceled_at: null, paid_at: Math.floor(Date.now() / 1000) },
+      });
+      return send(res, 200, invoice);
+    }
     if (url.pathname === "/__fake/fail") {
-      failures.push(JSON.parse(rawBody) as { marker: string; status: number });
+      const failure = JSON.parse(rawBody) as { marker: string; status: number };
+      if (failure.status === 0) {
+        for (let i = failures.length - 1; i >= 0; i--)
+          if (failures[i]?.marker === failure.marker) failures.splice(i, 1);
+      } else {
+        failures.push(failure);
+      }
       return send(res, 200, {});
     }
     const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
@@ -193,6 +226,25 @@ export async function startFakeStripe(secretKey: string): Promise<FakeStripe> {
     requests.push(record);
     if (headers.authorization !== `Bearer ${secretKey}`) {
       return send(res, 401, stripeError("invalid_request_error", "Invalid API Key provided: sk_test_****"));
+    }
+    const query = decodeURIComponent(url.search);
+    const lookupFailure = req.method === "GET" ? failures.find((f) => query.includes(f.marker)) : undefined;
+    if (lookupFailure) {
+      return send(res, lookupFailure.status, stripeError("api_error", "Something went wrong on Stripe's end."));
+    }
+    if (req.method === "GET" && url.pathname === "/v1/invoice_payments") {
+      const params = decodeForm(url.search.slice(1));
+      const payment = (params.payment ?? {}) as Json;
+      if (payment.type !== "payment_intent" || typeof payment.payment_intent !== "string")
+        return send(res, 400, invalid().answer);
+      const data = invoicePayments.filter((p) => (p.payment as Json).payment_intent === payment.payment_intent);
+      return send(res, 200, { object: "list", data, has_more: false, url: "/v1/invoice_payments" });
+    }
+    const invoice = /^\/v1\/invoices\/([^/]+)$/.exec(url.pathname)?.[1];
+    if (req.method === "GET" && invoice) {
+      const found = invoices.get(invoice);
+      if (found) return send(res, 200, found);
+      return send(res, 404, stripeError("invalid_request_error", `No such invoice: '${invoice}'`, "resource_missing"));
     }
     const intent = /^\/v1\/payment_intents\/([^/]+)$/.exec(url.pathname)?.[1];
     if (req.method === "GET" && intent) {

@@ -152,8 +152,51 @@ export function subscription(account: string, customer: string, price: string) {
       },
     };
   };
+  /**
+   * An invoice paid by a payment intent, and the events of that payment: the intent carries no
+   * metadata (the gateway finds the invoice through Stripe's invoice payments, see registerInvoice).
+   */
+  const paidInvoice = (options: InvoiceOptions = {}) => {
+    const invoice = invoiceObject(options);
+    const intent = stripeId("pi_test");
+    const paid = invoice.amount_paid;
+    return {
+      invoice,
+      intent,
+      paid: (id?: string) => at(event("invoice.paid", invoice, id), options.created),
+      /** `refunded` is the charge's cumulative amount_refunded, in cents. */
+      refunded: (refunded: number, id?: string) =>
+        event(
+          "charge.refunded",
+          {
+            id: stripeId("ch"),
+            object: "charge",
+            amount: paid,
+            amount_refunded: refunded,
+            refunded: refunded === paid,
+            currency: "usd",
+            payment_intent: intent,
+            metadata: {},
+          },
+          id,
+        ),
+      dispute: (type: "charge.dispute.created" | "charge.dispute.closed", dispute: string, status: string) =>
+        event(type, {
+          id: dispute,
+          object: "dispute",
+          amount: paid,
+          currency: "usd",
+          status,
+          charge: stripeId("ch"),
+          payment_intent: intent,
+          metadata: {},
+        }),
+      intentObject: () => ({ id: intent, amount: paid, amount_received: paid, currency: "usd", metadata: {} }),
+    };
+  };
   return {
     id: sub,
+    paidInvoice,
     invoicePaid: (options: InvoiceOptions = {}, id?: string) =>
       at(event("invoice.paid", invoiceObject(options), id), options.created),
     paymentFailed: (options: InvoiceOptions = {}) =>

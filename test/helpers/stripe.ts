@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import Stripe from "stripe";
 import { expect } from "vitest";
 import { admin, gw } from "./gateway.ts";
-import type { purchase, StripeEventBody } from "./stripe-events.ts";
+import type { purchase, StripeEventBody, subscription } from "./stripe-events.ts";
 
 export { event, purchase, type StripeEventBody, stripeId, subscription } from "./stripe-events.ts";
 
@@ -48,6 +48,20 @@ export async function delivered(body: StripeEventBody, via?: Deliver): Promise<s
 /** Tells the fake Stripe API about a purchase's payment intent, as Stripe knows it. */
 export function registerIntent(p: ReturnType<typeof purchase>): Promise<Response> {
   return stripeApi("/__fake/payment_intents", { method: "POST", body: JSON.stringify(p.intentObject()) });
+}
+
+/** Tells the fake Stripe API about a subscription invoice and the payment intent that paid it. */
+export async function registerInvoice(p: ReturnType<ReturnType<typeof subscription>["paidInvoice"]>): Promise<void> {
+  const intent = await stripeApi("/__fake/payment_intents", { method: "POST", body: JSON.stringify(p.intentObject()) });
+  expect(intent.status).toBe(200);
+  const body = JSON.stringify({ invoice: p.invoice, payment_intent: p.intent });
+  expect((await stripeApi("/__fake/invoices", { method: "POST", body })).status).toBe(200);
+}
+
+/** Makes the fake Stripe API answer `status` to requests holding `marker` (0 lifts it). */
+export async function stripeFails(marker: string, status: number): Promise<void> {
+  const res = await stripeApi("/__fake/fail", { method: "POST", body: JSON.stringify({ marker, status }) });
+  expect(res.status).toBe(200);
 }
 
 export function stripeApi(path: string, init?: RequestInit): Promise<Response> {

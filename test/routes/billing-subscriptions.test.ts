@@ -1,8 +1,17 @@
 import { describe, expect, it } from "vitest";
 import type { components } from "../../openapi/schema.d.ts";
+import { chat, prompt, settledAccount } from "../helpers/chat.ts";
 import { bearer, expectError, gwWith, json, newAccount, rapid } from "../helpers/gateway.ts";
 import { PLANS } from "../helpers/plans.ts";
-import { delivered, paymentEvents, stripeRequests, subscription } from "../helpers/stripe.ts";
+import {
+  delivered,
+  paymentEvents,
+  deliver as post,
+  registerInvoice,
+  stripeFails,
+  stripeRequests,
+  subscription,
+} from "../helpers/stripe.ts";
 
 /** The gateway deployed with SOLD_PLANS (Stripe prices set). */
 const sold = (path: string, init?: RequestInit) => gwWith({ PLANS }, path, init);
@@ -243,6 +252,63 @@ describe("POST /webhooks/stripe: subscriptions", () => {
     const stranger = subscription("acct_nobody0000000000", "cus_test_unknown", "price_test_pro").invoicePaid();
     expect(await deliver(stranger)).toBe("unassigned");
     expect((await paymentEvents(null)).data).toContainEqual(expect.objectContaining({ event_id: stranger.id }));
+  });
+});
+
+describe("POST /webhooks/stripe: refunds of subscription invoices", () => {
+  /** A subscribed account whose first invoice, paid by a payment intent Stripe knows, granted 2,000 credits. */
+  async function paidSubscriber() {
+    const account = await subscribed();
+    const invoice = subscription(account.account_id, account.customer, "price_test_pro").paidInvoice({
+      billing_reason: "subscription_create",
+    });
+    await registerInvoice(invoice);
+    expect(await deliver(invoice.paid())).toBe("granted");
+    return { ...account, invoice };
+  }
+
+  it("charge.refunded of the invoice's payment takes back the allowance's refunded share; a replay nothing more", async () => {
+    const { key, account_id, invoice } = await paidSubscriber();
+    const res = await chat(key, { max_tokens: 200, messages: [{ role: "user", content: prompt().content }] });
+    expect(res.status, await res.text()).toBe(200);
+    const before = (await settledAccount(key)).credits_micros;
+    expect(before).toBeGreaterThan(1_000 * CREDIT);
+    expect(before).toBeLessThan(2_000 * CREDIT);
+
+    // Half of the 29.00 paid: half of the 2,000 credits.
+    const refund = invoice.refunded(1_450);
+    expect(await deliver(refund)).toBe("clawed_back");
+    expect((await balance(key)).credits_micros).toBe(before - 1_000 * CREDIT);
+    const clawbacks = (await ledger(key)).filter((e) => e.reason === "clawback");
+    expect(clawbacks).toEqual([
+      expect.objectContaining({ amount_micros: -1_000 * CREDIT, reference: `stripe:refund:${invoice.intent}` }),
+    ]);
+    expect(await deliver(refund)).toBe("clawed_back");
+    expect((await balance(key)).credits_micros).toBe(before - 1_000 * CREDIT);
+    expect((await ledger(key)).filter((e) => e.reason === "clawback")).toHaveLength(1);
+    const { data } = await paymentEvents(account_id);
+    expect(data.find((e) => e.event_id === refund.id)).toMatchObject({
+      outcome: "clawed_back",
+      changed_micros: -1_000 * CREDIT,
+    });
+    const unassigned = await paymentEvents(null);
+    expect(unassigned.data.some((e) => e.event_id === refund.id)).toBe(false);
+  });
+
+  it("Stripe's invoice payments lookup down: 5xx and nothing changes, so Stripe's retry applies it once", async () => {
+    const { key, account_id, invoice } = await paidSubscriber();
+    const refund = invoice.refunded(2_900);
+    // Only the invoice payments lookup names the payment intent in its query: it alone fails.
+    await stripeFails(invoice.intent, 500);
+    const res = await post(refund, { via: sold });
+    expect(res.status, await res.clone().text()).toBeGreaterThanOrEqual(500);
+    expect((await balance(key)).credits_micros).toBe(2_000 * CREDIT);
+    expect((await ledger(key)).map((e) => e.reason)).toEqual(["plan_allowance"]);
+    expect((await paymentEvents(account_id)).data.some((e) => e.event_id === refund.id)).toBe(false);
+
+    await stripeFails(invoice.intent, 0);
+    expect(await deliver(refund)).toBe("clawed_back");
+    expect((await balance(key)).credits_micros).toBe(0);
   });
 });
 

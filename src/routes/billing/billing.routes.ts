@@ -40,7 +40,7 @@ export const checkout = createRoute({
   operationId: "createCheckout",
   summary: "Buy credits or subscribe to a plan with Stripe Checkout",
   description:
-    "Creates a Stripe Checkout Session and answers its URL. `{credits}`: a one-time payment; the credits are added to your balance, once, when Stripe confirms the payment (a ledger entry `purchase`); a refund or a dispute takes them back (`clawback`). `{plan}`: a monthly subscription; each paid invoice adds the plan's allowance (`plan_allowance`) and puts you on the plan, and its end returns you to the default plan (an account already on a paid plan changes it in the billing portal instead). Send an `Idempotency-Key` header to make retries safe: the same key answers the same session.",
+    "Creates a Stripe Checkout Session and answers its URL. `{credits}`: a one-time payment; the credits are added to your balance, once, when Stripe confirms the payment (a ledger entry `purchase`); a refund or a dispute takes them back (`clawback`). `{plan}`: a monthly subscription; each paid invoice adds the plan's allowance (`plan_allowance`) and puts you on the plan, a refund or a dispute of an invoice takes back the allowance's refunded share (`clawback`), and its end returns you to the default plan (an account already on a paid plan changes it in the billing portal instead). Send an `Idempotency-Key` header to make retries safe: the same key answers the same session.",
   security: KEY_HOLDER_SECURITY,
   request: {
     headers: z.object({

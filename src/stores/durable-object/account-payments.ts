@@ -1,3 +1,4 @@
+import { shareMicros } from "../../lib/money.ts";
 import {
   type PaymentAdjustment,
   type PaymentEventRecord,
@@ -214,6 +215,26 @@ export class AccountPayments {
     return this.note(accountId, record, "granted", moved, now);
   }
 
+  /**
+   * A subscription invoice's payment stands for the allowance the invoice granted (payment_invoices,
+   * account-subscriptions.ts): linked once, while the payment intent has nothing granted. Null when
+   * the store has not granted the invoice (yet).
+   */
+  private invoiceAllowance(intent: string, invoiceId: string, paidCents: number): number | null {
+    const invoice = this.ledger.one<{ granted: number }>(
+      "SELECT granted FROM payment_invoices WHERE id = ?",
+      invoiceId,
+    );
+    if (!invoice) return null;
+    this.ledger.sql.exec(
+      "UPDATE payments SET granted = ?, paid_cents = ? WHERE intent = ? AND granted = 0",
+      invoice.granted,
+      paidCents,
+      intent,
+    );
+    return invoice.granted;
+  }
+
   adjust(accountId: string, adjustment: PaymentAdjustment, now: number): PaymentResult {
     const replay = this.seen(accountId, adjustment.event_id, now);
     if (replay) return replay;
@@ -221,9 +242,16 @@ export class AccountPayments {
     const intent = adjustment.payment_intent;
     const { sql } = this.ledger;
     const payment = this.payment(intent, adjustment.amount_paid_cents);
+    const invoice = adjustment.invoice_id;
+    const allowance =
+      invoice === undefined ? null : this.invoiceAllowance(intent, invoice, adjustment.amount_paid_cents);
+    // An invoice's payment: the share of its allowance, whatever the Worker computed.
+    const target = (micros: number, cents: number) =>
+      invoice === undefined ? micros : shareMicros(allowance ?? 0, cents, adjustment.amount_paid_cents);
     let reference = paymentReference(intent, "refund");
     if (adjustment.kind === "refund") {
-      sql.exec("UPDATE payments SET refunded = MAX(refunded, ?) WHERE intent = ?", adjustment.target_micros, intent);
+      const refunded = target(adjustment.target_micros, adjustment.refunded_cents);
+      sql.exec("UPDATE payments SET refunded = MAX(refunded, ?) WHERE intent = ?", refunded, intent);
     } else {
       reference = paymentReference(adjustment.dispute_id, "dispute");
       const dispute = this.ledger.one<{ target: number; won: number }>(
@@ -233,12 +261,9 @@ export class AccountPayments {
       if (adjustment.kind === "dispute") {
         sql.exec("UPDATE standing SET disputed_at = COALESCE(disputed_at, ?) WHERE one = 1", now);
         if (!dispute) {
-          sql.exec(
-            "INSERT INTO disputes (id, target, won) VALUES (?, ?, 0)",
-            adjustment.dispute_id,
-            adjustment.target_micros,
-          );
-          sql.exec("UPDATE payments SET disputed = disputed + ? WHERE intent = ?", adjustment.target_micros, intent);
+          const disputed = target(adjustment.target_micros, adjustment.disputed_cents);
+          sql.exec("INSERT INTO disputes (id, target, won) VALUES (?, ?, 0)", adjustment.dispute_id, disputed);
+          sql.exec("UPDATE payments SET disputed = disputed + ? WHERE intent = ?", disputed, intent);
         }
       } else if (!dispute) {
         // Won before it was seen opening: its opening, if it comes, takes nothing.
@@ -250,7 +275,7 @@ export class AccountPayments {
     }
     const moved = this.reconcile(accountId, intent, adjustment, reference, now);
     let outcome: PaymentOutcome = "unchanged";
-    if (payment.granted === 0) outcome = "pending";
+    if (invoice === undefined ? payment.granted === 0 : allowance === null) outcome = "pending";
     else if (moved.changed < 0 || moved.owed > 0) outcome = "clawed_back";
     else if (moved.changed > 0 || moved.owed < 0) outcome = "reversed";
     const record = {

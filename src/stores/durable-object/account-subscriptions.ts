@@ -5,20 +5,29 @@ import type { AccountPayments } from "./account-payments.ts";
 /**
  * Subscriptions in an account object: the plan lives in `account.plan` (where the rate limiter reads
  * it), beside the Stripe customer and the time of the last plan change applied. Granted invoices are
- * kept by id, so an invoice grants once whatever event reports it.
+ * kept by id with the allowance they granted, so an invoice grants once whatever event reports it,
+ * and a refund or dispute of its payment takes back a share of that allowance (account-payments.ts).
  */
-const SCHEMA = ["CREATE TABLE IF NOT EXISTS payment_invoices (id TEXT PRIMARY KEY, event_id TEXT NOT NULL)"];
+const SCHEMA = [
+  "CREATE TABLE IF NOT EXISTS payment_invoices (id TEXT PRIMARY KEY, event_id TEXT NOT NULL, granted INTEGER NOT NULL DEFAULT 0)",
+];
 
-/** Accounts created before subscriptions lack these columns. */
-function migrateAccount(sql: SqlStorage): void {
-  const columns = new Set(
+const columnsOf = (sql: SqlStorage, table: string) =>
+  new Set(
     sql
-      .exec<{ name: string }>("PRAGMA table_info(account)")
+      .exec<{ name: string }>(`PRAGMA table_info(${table})`)
       .toArray()
       .map((column) => column.name),
   );
+
+/** Accounts created before subscriptions lack these columns; invoices granted before refunds took a share, `granted`. */
+function migrate(sql: SqlStorage): void {
+  const columns = columnsOf(sql, "account");
   if (!columns.has("stripe_customer")) sql.exec("ALTER TABLE account ADD COLUMN stripe_customer TEXT");
   if (!columns.has("plan_changed_at")) sql.exec("ALTER TABLE account ADD COLUMN plan_changed_at INTEGER");
+  if (!columnsOf(sql, "payment_invoices").has("granted")) {
+    sql.exec("ALTER TABLE payment_invoices ADD COLUMN granted INTEGER NOT NULL DEFAULT 0");
+  }
 }
 
 const NOTHING = { changed: 0, owed: 0 };
@@ -31,7 +40,7 @@ export class AccountSubscriptions {
     this.ledger = ledger;
     this.payments = payments;
     for (const statement of SCHEMA) ledger.sql.exec(statement);
-    migrateAccount(ledger.sql);
+    migrate(ledger.sql);
   }
 
   /** Sets the plan unless a later change was applied; true when it was set. */
@@ -57,9 +66,10 @@ export class AccountSubscriptions {
       return this.payments.note(accountId, record(`plan ${request.plan_id}`), "limit_exceeded", NOTHING, now);
     }
     this.ledger.sql.exec(
-      "INSERT INTO payment_invoices (id, event_id) VALUES (?, ?)",
+      "INSERT INTO payment_invoices (id, event_id, granted) VALUES (?, ?, ?)",
       request.invoice_id,
       request.event_id,
+      request.amount_micros,
     );
     const plan = this.applyPlan(request.plan_id, request.changed_at);
     let collected = 0;

@@ -17,6 +17,28 @@ import { HELPERS } from "./lua-helpers.ts";
 export const PAYMENT_HELPERS = `${HELPERS}${ANALYTICS_LUA}
 local function pget(pay, intent, field) return tonumber(redis.call('HGET', pay, 'i:' .. intent .. ':' .. field) or '0') end
 local function pincr(pay, intent, field, by) redis.call('HINCRBY', pay, 'i:' .. intent .. ':' .. field, fmt(by)) end
+-- shareMicros: ceil(micros x part / whole), part at most whole, exact for micros < 2^53 and whole
+-- < 2^36 (doubles cannot hold the product): long division of micros, in base-2^16 digits, times part.
+local function share(micros, part, whole)
+  if whole <= 0 or part <= 0 then return 0 end
+  part = math.min(part, whole)
+  local digits = {}
+  for i = 1, 4 do
+    digits[i] = micros % 65536
+    micros = (micros - digits[i]) / 65536
+  end
+  local result, rem = 0, 0
+  for i = 4, 1, -1 do
+    local cur = rem * 65536 + digits[i] * part
+    local q = math.floor(cur / whole)
+    rem = cur - q * whole
+    while rem < 0 do q, rem = q - 1, rem + whole end
+    while rem >= whole do q, rem = q + 1, rem - whole end
+    result = result * 65536 + q
+  end
+  if rem > 0 then result = result + 1 end
+  return result
+end
 local function seen(pay, pevents, event)
   local seq = redis.call('HGET', pay, 'e:' .. event)
   if not seq then return nil end
@@ -113,10 +135,13 @@ return answer('applied', note(pay, pevents, event, 'granted', amount + changed -
 /**
  * KEYS: acct, ledger, idem, pay, pevents, holds, hexp, owing, analytics money (an:m:<day>).
  * ARGV: event id, intent, paid cents, kind (refund | dispute | dispute_won), dispute id, target µcr, now,
- * record json, clawback json, uncollected json, reversal json, cents (refunded so far, or disputed).
+ * record json, clawback json, uncollected json, reversal json, cents (refunded so far, or disputed),
+ * invoice id ('' for a credit purchase's payment).
  * Answers as PURCHASE. Cash for the aggregates: a refund gives back what its cumulative refunded
  * cents add (`i:<intent>:rcents` keeps the largest seen), a dispute opened its cents (`dc:<dispute>`),
- * a dispute won after it opened recovers them.
+ * a dispute won after it opened recovers them. A subscription invoice's payment stands for the
+ * allowance the invoice granted (`va:<invoice>`, subscription-scripts.ts), linked while the intent has
+ * nothing granted; its targets are that allowance's share of the cents.
  */
 export const ADJUST = `${PAYMENT_HELPERS}
 local acct, ledger, idem, pay, pevents, holds, hexp = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
@@ -148,6 +173,17 @@ elseif prior and prior ~= 'won' then
   an_money(KEYS[9], dims, 'recovered_cents', tonumber(redis.call('HGET', pay, 'dc:' .. dispute) or '0'))
 end
 local granted = pget(pay, intent, 'granted')
+local invoice = ARGV[13]
+local pending = granted == 0
+if invoice ~= '' then
+  local allowance = redis.call('HGET', pay, 'va:' .. invoice)
+  pending = not allowance
+  allowance = tonumber(allowance or '0')
+  if granted == 0 then
+    redis.call('HSET', pay, 'i:' .. intent .. ':granted', fmt(allowance), 'i:' .. intent .. ':paid', ARGV[3])
+  end
+  target = share(allowance, cents, tonumber(ARGV[3]))
+end
 if kind == 'refund' then
   if target > pget(pay, intent, 'refunded') then redis.call('HSET', pay, 'i:' .. intent .. ':refunded', fmt(target)) end
 else
@@ -169,7 +205,7 @@ end
 local changed, owed = reconcile(acct, ledger, idem, pay, KEYS[8], intent, event, ARGV[9], ARGV[10], ARGV[11])
 an_reconciled(KEYS[9], dims, changed, owed)
 local outcome = 'unchanged'
-if granted == 0 then outcome = 'pending'
+if pending then outcome = 'pending'
 elseif changed < 0 or owed > 0 then outcome = 'clawed_back'
 elseif changed > 0 or owed < 0 then outcome = 'reversed' end
 return answer('applied', note(pay, pevents, event, outcome, changed, owed, ARGV[8]))

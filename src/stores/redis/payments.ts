@@ -113,6 +113,7 @@ export function redisPayments(redis: Redis, layout: RedisLayout): Payments {
                 ? adjustment.disputed_cents
                 : 0,
           ),
+          adjustment.invoice_id ?? "",
         ]);
         return toResult(accountId, reply);
       }),

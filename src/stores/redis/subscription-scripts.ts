@@ -2,7 +2,8 @@
  * Subscription scripts, on the account's keys (all under its hash tag). The plan is the `plan` field
  * of the account hash (where the rate limiter reads it; absent: the default plan), beside
  * `plan_changed_at` (the last plan change applied, ms) and `stripe_customer`. `pay` gains
- * `v:<invoice>` (the event that granted it). Same rules as the Durable Object adapter.
+ * `v:<invoice>` (the event that granted it) and `va:<invoice>` (the allowance it granted, µcr, which
+ * a refund or dispute of its payment takes a share of). Same rules as the Durable Object adapter.
  */
 
 import { PAYMENT_HELPERS } from "./payment-scripts.ts";
@@ -41,7 +42,7 @@ end
 if amount > MAX_SAFE - balance_of(acct) then
   return answer('applied', note(pay, pevents, event, 'limit_exceeded', 0, 0, ARGV[7]))
 end
-redis.call('HSET', pay, 'v:' .. invoice, event)
+redis.call('HSET', pay, 'v:' .. invoice, event, 'va:' .. invoice, fmt(amount))
 local applied = apply_plan(acct, plan, changed_at)
 local collected = 0
 local dims = an_dims(acct)
