@@ -2921,6 +2921,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description Provider timeout: PROVIDER_TIMEOUT */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     createBillingPortal: {
@@ -2997,6 +3006,15 @@ export interface operations {
             };
             /** @description Unavailable: BILLING_NOT_CONFIGURED, STORE_UNAVAILABLE */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Provider timeout: PROVIDER_TIMEOUT */
+            504: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -16,6 +16,13 @@ export function stripeFailure(error: unknown, op: string): ApiError {
   if (error instanceof Stripe.errors.StripeRateLimitError) {
     return new ApiError("PROVIDER_RATE_LIMITED", "Stripe is rate limiting the gateway; retry shortly.");
   }
+  if (error instanceof Stripe.errors.StripeConnectionError && timedOut(error)) {
+    return new ApiError(
+      "PROVIDER_TIMEOUT",
+      "Stripe did not answer in time; nothing was charged yet. Retry shortly: a retry is safe.",
+      { cause: error },
+    );
+  }
   const healing = error instanceof Stripe.errors.StripeConnectionError || error instanceof Stripe.errors.StripeAPIError;
   return new ApiError(
     "PROVIDER_ERROR",
@@ -24,6 +31,12 @@ export function stripeFailure(error: unknown, op: string): ApiError {
       : "Stripe refused the gateway's request; the operator must check the Stripe configuration.",
     { retry: healing, cause: error },
   );
+}
+
+/** The library's own timeout (`timeout` in its config) reaches us as a connection error whose cause is ETIMEDOUT. */
+function timedOut(error: InstanceType<typeof Stripe.errors.StripeConnectionError>): boolean {
+  const detail = (error as { detail?: unknown }).detail;
+  return typeof detail === "object" && detail !== null && (detail as { code?: unknown }).code === "ETIMEDOUT";
 }
 
 function toInternal(error: unknown): ApiError {

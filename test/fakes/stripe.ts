@@ -17,7 +17,8 @@
 //   POST /__fake/invoices                {"invoice", "payment_intent"}: registers a paid invoice (as GET answers
 //                                        it) and its invoice payment, made with that payment intent
 //   POST /__fake/fail                    {"marker", "status"}: requests whose body or URL holds the marker answer
-//                                        that status (creates and lookups alike); status 0 lifts the marker's failures
+//                                        that status (creates and lookups alike); status 0 lifts the marker's failures;
+//                                        status "stall": they are never answered (held until the client leaves, ≤ 10 s)
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -73,7 +74,15 @@ export async function startFakeStripe(secretKey: string): Promise<FakeStripe> {
   const invoices = new Map<string, Json>();
   const invoicePayments: Json[] = [];
   const replays = new Map<string, { body: string; status: number; answer: Json }>();
-  const failures: { marker: string; status: number }[] = [];
+  const failures: { marker: string; status: number | "stall" }[] = [];
+  /** A failure's answer: its status with Stripe's api_error, or, stalled, none (the socket held ≤ 10 s). */
+  const fail = (res: ServerResponse, failure: { status: number | "stall" }) => {
+    if (failure.status !== "stall") {
+      return send(res, failure.status, stripeError("api_error", "Something went wrong on Stripe's end."));
+    }
+    const timer = setTimeout(() => res.destroy(), 10_000);
+    res.on("close", () => clearTimeout(timer));
+  };
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { "content-type": "application/json", "request-id": newId("req"), ...headers });
@@ -212,7 +221,7 @@ export async function startFakeStripe(secretKey: string): Promise<FakeStripe> {
       return send(res, 200, invoice);
     }
     if (url.pathname === "/__fake/fail") {
-      const failure = JSON.parse(rawBody) as { marker: string; status: number };
+      const failure = JSON.parse(rawBody) as { marker: string; status: number | "stall" };
       if (failure.status === 0) {
         for (let i = failures.length - 1; i >= 0; i--)
           if (failures[i]?.marker === failure.marker) failures.splice(i, 1);
@@ -229,9 +238,7 @@ export async function startFakeStripe(secretKey: string): Promise<FakeStripe> {
     }
     const query = decodeURIComponent(url.search);
     const lookupFailure = req.method === "GET" ? failures.find((f) => query.includes(f.marker)) : undefined;
-    if (lookupFailure) {
-      return send(res, lookupFailure.status, stripeError("api_error", "Something went wrong on Stripe's end."));
-    }
+    if (lookupFailure) return fail(res, lookupFailure);
     if (req.method === "GET" && url.pathname === "/v1/invoice_payments") {
       const params = decodeForm(url.search.slice(1));
       const payment = (params.payment ?? {}) as Json;
@@ -275,7 +282,7 @@ export async function startFakeStripe(secretKey: string): Promise<FakeStripe> {
       );
     }
     const failure = failures.find((f) => rawBody.includes(encodeURIComponent(f.marker)) || rawBody.includes(f.marker));
-    if (failure) return send(res, failure.status, stripeError("api_error", "Something went wrong on Stripe's end."));
+    if (failure) return fail(res, failure);
     const key = headers["idempotency-key"];
     const earlier = key === undefined ? undefined : replays.get(key);
     if (earlier && earlier.body !== rawBody) {

@@ -58,8 +58,8 @@ export async function registerInvoice(p: ReturnType<ReturnType<typeof subscripti
   expect((await stripeApi("/__fake/invoices", { method: "POST", body })).status).toBe(200);
 }
 
-/** Makes the fake Stripe API answer `status` to requests holding `marker` (0 lifts it). */
-export async function stripeFails(marker: string, status: number): Promise<void> {
+/** Makes the fake Stripe API answer `status` to requests holding `marker` (0 lifts it; "stall" never answers). */
+export async function stripeFails(marker: string, status: number | "stall"): Promise<void> {
   const res = await stripeApi("/__fake/fail", { method: "POST", body: JSON.stringify({ marker, status }) });
   expect(res.status).toBe(200);
 }

@@ -4,7 +4,7 @@ import type { components } from "../../openapi/schema.d.ts";
 import { STRIPE_API_VERSION } from "../../src/billing/stripe.ts";
 import { bearer, expectError, gw, gwWith, json, newAccount } from "../helpers/gateway.ts";
 import { securitySuite } from "../helpers/security.ts";
-import { stripeApi, stripeRequests } from "../helpers/stripe.ts";
+import { stripeApi, stripeFails, stripeRequests } from "../helpers/stripe.ts";
 
 type Session = components["schemas"]["CheckoutSession"];
 
@@ -142,6 +142,21 @@ describe("POST /v1/billing/checkout", () => {
     expect(text).not.toContain(env.STRIPE_SECRET_KEY as string);
     expect(text).not.toContain("Something went wrong");
     expect(res.headers.get("x-should-retry")).toBe("true");
+  });
+
+  it("504 PROVIDER_TIMEOUT, retryable, when Stripe does not answer in time (its one retry included)", async () => {
+    const { key, account_id } = await newAccount();
+    await stripeFails(account_id, "stall");
+    try {
+      const res = await checkout(key, { credits: 100 });
+      const error = await expectError(res, 504, "PROVIDER_TIMEOUT");
+      expect(error.message).toMatch(/Stripe did not answer in time/);
+      expect(res.headers.get("x-should-retry")).toBe("true");
+    } finally {
+      await stripeFails(account_id, 0);
+    }
+    // Stripe answers again: the same request makes its session.
+    expect((await checkout(key, { credits: 100 })).status).toBe(200);
   });
 
   it("502 PROVIDER_ERROR, not retried, when Stripe refuses the gateway's key", async () => {

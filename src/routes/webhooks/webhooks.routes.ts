@@ -34,6 +34,7 @@ export const stripeWebhook = createRoute({
       "INVALID_REQUEST",
       "PAYLOAD_TOO_LARGE",
       "PROVIDER_ERROR",
+      "PROVIDER_TIMEOUT",
       "BILLING_NOT_CONFIGURED",
       "STORE_UNAVAILABLE",
     ),
