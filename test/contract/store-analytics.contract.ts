@@ -138,22 +138,14 @@ export function analyticsContract(makeStore: () => Store) {
       const day = utcDay(t);
       const s: Account = { id: acct(), source: "key", plan: null };
       await store.accounts.create({ id: s.id, source: "key", plan: null }, t);
-      const invoice = (invoiceId: string, credits: number, cents: number, eventId = id("evt")) => ({
-        event_id: eventId,
-        event_type: "invoice.paid",
-        invoice_id: invoiceId,
-        plan_id: "pro",
-        amount_micros: credits * CREDIT,
-        amount_paid_cents: cents,
-        changed_at: t,
-      });
-      const monthly = invoice(id("in"), 2_000, 2_900);
-      await store.payments.planAllowance(s.id, monthly, t);
+      const monthly = invoicePayment(2_000, 2_900);
+      const paid = monthly.paid();
+      await store.payments.planAllowance(s.id, paid, t);
       // A proration invoice: paid, no allowance (no ledger entry), still cash.
-      await store.payments.planAllowance(s.id, invoice(id("in"), 0, 450), t);
+      await store.payments.planAllowance(s.id, invoicePayment(0, 450).paid(), t);
       // The same event again, and the same invoice under another event id: nothing more.
-      expect((await store.payments.planAllowance(s.id, monthly, t)).status).toBe("replayed");
-      await store.payments.planAllowance(s.id, { ...monthly, event_id: id("evt") }, t);
+      expect((await store.payments.planAllowance(s.id, paid, t)).status).toBe("replayed");
+      await store.payments.planAllowance(s.id, monthly.paid(), t);
       // A credit purchase beside it, so the sum covers both kinds of cash.
       await store.payments.purchase(s.id, payment(1_000).purchase(), t);
       const data = await eventually(
