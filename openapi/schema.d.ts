@@ -2977,9 +2977,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            /** @description Too many requests: PROVIDER_RATE_LIMITED, RATE_LIMITED */
             429: {
                 headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3094,9 +3106,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            /** @description Too many requests: PROVIDER_RATE_LIMITED, RATE_LIMITED */
             429: {
                 headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3197,9 +3221,21 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description Too many requests: PROVIDER_RATE_LIMITED */
+            /** @description Too many requests: PROVIDER_RATE_LIMITED, RATE_LIMITED */
             429: {
                 headers: {
+                    /** @description RATE_LIMITED: whole seconds to wait before retrying (at least 1) */
+                    "retry-after"?: string;
+                    /** @description RATE_LIMITED: the same, in milliseconds */
+                    "retry-after-ms"?: string;
+                    /** @description `true`: the same request may succeed when retried (OpenAI's SDKs obey it) */
+                    "x-should-retry"?: string;
+                    /** @description Requests per minute your plan allows (key holders only) */
+                    "x-ratelimit-limit-requests"?: string;
+                    /** @description Requests left in the sliding minute once this one is counted (key holders only) */
+                    "x-ratelimit-remaining-requests"?: string;
+                    /** @description How long until the window has room again (a refusal) or the current minute ends, as a duration: `250ms`, `12s`, `1m0s` (key holders only) */
+                    "x-ratelimit-reset-requests"?: string;
                     [name: string]: unknown;
                 };
                 content: {

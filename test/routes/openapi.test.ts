@@ -132,6 +132,21 @@ describe("GET /openapi.json", () => {
     }
   });
 
+  it("documents 429 RATE_LIMITED on every authenticated /v1 operation (the limiter counts them all)", async () => {
+    const doc = (await (await get("/openapi.json")).json()) as { paths: Record<string, Record<string, Operation>> };
+    const limited = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith("/v1/"))
+      .flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, op]) => ({ where: `${method.toUpperCase()} ${path}`, op })),
+      )
+      .filter(({ op }) => (op.security ?? []).length > 0);
+    expect(limited.length).toBeGreaterThan(10);
+    for (const { where, op } of limited) {
+      const examples = op.responses["429"]?.content?.["application/json"]?.examples ?? {};
+      expect(Object.keys(examples), where).toContain("RATE_LIMITED");
+    }
+  });
+
   it("declares bearer, X-API-Key and RapidAPI proxy-secret security, and nothing admin-only", async () => {
     const doc = (await (await get("/openapi.json")).json()) as {
       paths: Record<string, unknown>;

@@ -97,6 +97,7 @@ export const portal = createRoute({
       "PROVIDER_ERROR",
       "PROVIDER_TIMEOUT",
       "PROVIDER_RATE_LIMITED",
+      "RATE_LIMITED",
       "BILLING_NOT_CONFIGURED",
       "STORE_UNAVAILABLE",
     ),
