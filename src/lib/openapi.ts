@@ -16,6 +16,19 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
+/**
+ * The optional `Idempotency-Key` request header of a route whose retries must be safe: 1 to 255
+ * printable ASCII characters, shown with `example`.
+ */
+export const idempotencyKeyHeaders = (example: string) =>
+  z.object({
+    "Idempotency-Key": z
+      .string()
+      .regex(/^[\x21-\x7e]{1,255}$/, "must be 1 to 255 printable characters")
+      .optional()
+      .openapi({ example }),
+  });
+
 const EXAMPLE_MESSAGES: Partial<Record<ErrorCode, string>> = {
   INVALID_REQUEST: "'messages[0].content' is required.",
   MISSING_API_KEY: "Send your API key as 'Authorization: Bearer <key>' or 'X-API-Key'.",

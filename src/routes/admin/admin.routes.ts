@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { MAX_CREDITS_PER_STEP } from "../../lib/money.ts";
-import { BODY_ERRORS, errorResponses, jsonBody, jsonContent } from "../../lib/openapi.ts";
+import { BODY_ERRORS, errorResponses, idempotencyKeyHeaders, jsonBody, jsonContent } from "../../lib/openapi.ts";
 import { safeText } from "../../lib/validation.ts";
 import { ApiKeyWithSecretSchema, KeyLabelSchema, KeyNameSchema } from "../keys/keys.schemas.ts";
 import { ADMIN_SECURITY } from "../security.ts";
@@ -61,13 +61,7 @@ export const addCredits = createRoute({
     "Writes an `admin_grant` ledger entry. Send an `Idempotency-Key` header to make retries safe: a key that was already applied to the account applies nothing.",
   security: ADMIN_SECURITY,
   request: {
-    headers: z.object({
-      "Idempotency-Key": z
-        .string()
-        .regex(/^[\x21-\x7e]{1,255}$/, "must be 1 to 255 printable characters")
-        .optional()
-        .openapi({ example: "grant-2026-11-24-001" }),
-    }),
+    headers: idempotencyKeyHeaders("grant-2026-11-24-001"),
     body: jsonBody(AddCreditsBodySchema, "Whom to credit, and how much"),
   },
   responses: {

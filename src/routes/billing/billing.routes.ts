@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { MAX_CHECKOUT_CREDITS, MIN_CHECKOUT_CREDITS } from "../../billing/credits-price.ts";
-import { BODY_ERRORS, errorResponses, jsonBody, jsonContent } from "../../lib/openapi.ts";
+import { BODY_ERRORS, errorResponses, idempotencyKeyHeaders, jsonBody, jsonContent } from "../../lib/openapi.ts";
 import { KEY_HOLDER_SECURITY } from "../security.ts";
 
 export const CheckoutBodySchema = z
@@ -43,13 +43,7 @@ export const checkout = createRoute({
     "Creates a Stripe Checkout Session and answers its URL. `{credits}`: a one-time payment; the credits are added to your balance, once, when Stripe confirms the payment (a ledger entry `purchase`); a refund or a dispute takes them back (`clawback`). `{plan}`: a monthly subscription; each paid invoice adds the plan's allowance (`plan_allowance`) and puts you on the plan, a refund or a dispute of an invoice takes back the allowance's refunded share (`clawback`), and its end returns you to the default plan (an account already on a paid plan changes it in the billing portal instead). Send an `Idempotency-Key` header to make retries safe: the same key answers the same session.",
   security: KEY_HOLDER_SECURITY,
   request: {
-    headers: z.object({
-      "Idempotency-Key": z
-        .string()
-        .regex(/^[\x21-\x7e]{1,255}$/, "must be 1 to 255 printable characters")
-        .optional()
-        .openapi({ example: "checkout-2026-11-30-001" }),
-    }),
+    headers: idempotencyKeyHeaders("checkout-2026-11-30-001"),
     body: jsonBody(CheckoutBodySchema, "How many credits to buy, or which plan to subscribe to"),
   },
   responses: {

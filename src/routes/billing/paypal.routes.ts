@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { BODY_ERRORS, errorResponses, jsonBody, jsonContent } from "../../lib/openapi.ts";
+import { BODY_ERRORS, errorResponses, idempotencyKeyHeaders, jsonBody, jsonContent } from "../../lib/openapi.ts";
 import { KEY_HOLDER_SECURITY } from "../security.ts";
 import { CheckoutBodySchema } from "./billing.routes.ts";
 
@@ -49,13 +49,7 @@ export const createOrder = createRoute({
     "Creates a PayPal order (intent CAPTURE, in USD) for the credits and answers the URL where the buyer approves it. Once approved, capture it with POST /v1/billing/paypal/orders/{id}/capture: the credits are added to your balance once (a ledger entry `purchase`); a refund or reversal takes them back (`clawback`). Send an `Idempotency-Key` header to make retries safe: the same key answers the same order.",
   security: KEY_HOLDER_SECURITY,
   request: {
-    headers: z.object({
-      "Idempotency-Key": z
-        .string()
-        .regex(/^[\x21-\x7e]{1,255}$/, "must be 1 to 255 printable characters")
-        .optional()
-        .openapi({ example: "paypal-2026-11-30-001" }),
-    }),
+    headers: idempotencyKeyHeaders("paypal-2026-11-30-001"),
     body: jsonBody(PayPalOrderBodySchema, "How many credits to buy"),
   },
   responses: {
