@@ -178,6 +178,23 @@ export interface AnsweredCall {
   charged: boolean;
 }
 
+/** The whole credits an answer billed RapidAPI (`X-RapidAPI-Billing: Credits=N`). */
+export const rapidApiCredits = (res: Response) =>
+  Number(res.headers.get("x-rapidapi-billing")?.replace("Credits=", ""));
+
+/**
+ * A RapidAPI subscriber's books once the store is back: the answers together billed everything
+ * accrued rounded up once, and `unbilled` carries exactly the rest.
+ */
+export function expectRapidApiBilled(
+  answers: readonly Response[],
+  balance: { accrued_micros: number; unbilled_micros: number },
+): void {
+  const billed = answers.reduce((sum, res) => sum + rapidApiCredits(res), 0);
+  expect(billed).toBe(Math.ceil(balance.accrued_micros / 1_000_000));
+  expect(balance.unbilled_micros).toBe(balance.accrued_micros - billed * 1_000_000);
+}
+
 /**
  * The matrix's invariants once the store is back: no hold left, the ledger sums to the balance, and
  * each call charged exactly once (one usage entry for its request id, equal to its
